@@ -1,0 +1,85 @@
+"""The template context: the documented, typed contract between the engine and templates.
+
+Templates see exactly these names (and the filters ``longdate`` and ``time``)::
+
+    patient.name, patient.dob, patient.mrn       text; dob a date or none; mrn text or none
+    procedure.id, procedure.title, procedure.version, procedure.reviewed
+    procedure_date                               the date of the procedure
+    level, cause, surgeon                        text or none (cause: osteoporosis|cancer|trauma)
+    follow_up                                    date and time of the follow-up visit, or none
+    blood_thinner_restart                        a date, or none ("ask before you restart")
+    medications[]: name, instructions            discharge medicines from the record
+    restrictions[]: kind, limit, ends, duration, text
+                                                 limit "10 lb (4.5 kg)" or none; ends a date;
+                                                 duration "6 weeks"; text for kind "custom"
+    restriction.<kind>                           the same object by kind, or none when removed
+    timeline.<key>                               dates from the procedure's [timeline] defaults
+    values.<key>.<name>                          other defaults from the procedure's [values]
+    facility.name, facility.phone, facility.phone_24h   text or none
+    language                                     the handout's language code (en)
+    large_print, sample                          booleans
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..model import Handout, RenderOptions, Restriction
+from .catalog import Procedure
+
+CONTEXT_NAMES = frozenset({
+    "patient", "procedure", "procedure_date", "level", "cause", "surgeon", "follow_up",
+    "blood_thinner_restart", "medications", "restrictions", "restriction", "timeline", "values",
+    "facility", "language", "large_print", "sample",
+})
+
+
+@dataclass(frozen=True)
+class RestrictionView:
+    kind: str
+    limit: str | None
+    ends: date
+    duration: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class ProcedureView:
+    id: str
+    title: str
+    version: str
+    reviewed: date
+
+
+def _view(item: Restriction, units: str) -> RestrictionView:
+    limit = item.limit.describe(units) if item.limit else None
+    return RestrictionView(item.kind, limit, item.ends, item.duration.words, item.text)
+
+
+def build_context(handout: Handout, procedure: Procedure, options: RenderOptions) -> dict[str, Any]:
+    views = [_view(r, handout.facility.units) for r in handout.restrictions]
+    by_kind = {kind: None for kind in procedure.restrictions}
+    by_kind.update({v.kind: v for v in views if v.kind != "custom"})
+    context = {
+        "patient": handout.patient,
+        "procedure": ProcedureView(procedure.id, procedure.title, procedure.version, procedure.reviewed),
+        "procedure_date": handout.procedure_date,
+        "level": handout.level,
+        "cause": handout.cause,
+        "surgeon": handout.surgeon,
+        "follow_up": handout.follow_up,
+        "blood_thinner_restart": handout.blood_thinner_restart,
+        "medications": list(handout.medications),
+        "restrictions": views,
+        "restriction": by_kind,
+        "timeline": dict(handout.timeline),
+        "values": {key: dict(spec) for key, spec in procedure.values.items()},
+        "facility": handout.facility,
+        "language": handout.language,
+        "large_print": options.large_print,
+        "sample": options.sample,
+    }
+    assert set(context) == CONTEXT_NAMES
+    return context

@@ -1,0 +1,215 @@
+"""From raw discharge facts (a mapping of option names to values) to a validated :class:`Handout`.
+
+This is the one place where input is checked. CLI options, a JSON file, a FHIR Bundle and an
+HL7 v2 message all arrive here as a mapping whose keys are the long option names::
+
+    name, date, procedure, dob, mrn, level, cause, surgeon, follow_up, restrictions,
+    no_restrictions, blood_thinner_restart, medications, language
+
+Values may be strings (as typed) or already-typed dates. Every problem raises an
+:class:`~dischargegen.errors.InputError` that names the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from .config import Config
+from .content.catalog import Catalog, Procedure
+from .dates import parse_date, parse_datetime, parse_duration
+from .errors import InputError
+from .model import Handout, Medication, Patient, Restriction, Weight
+
+DEFAULT_PROCEDURE = "kyphoplasty"
+DEFAULT_LANGUAGE = "en"
+CUSTOM = "custom"
+FIELDS = (
+    "name", "date", "procedure", "dob", "mrn", "level", "cause", "surgeon", "follow_up",
+    "restrictions", "no_restrictions", "blood_thinner_restart", "medications", "language",
+)
+_MAX_TEXT = 120
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+
+def clean_text(value: object, field: str, *, required: bool = False, max_length: int = _MAX_TEXT) -> str | None:
+    """A printable single-line string, NFC-normalised; control characters are an error."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputError(field, "is required and must not be blank")
+        return None
+    if not isinstance(value, str):
+        raise InputError(field, f"must be text, not {type(value).__name__}")
+    text = unicodedata.normalize("NFC", value.strip())
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            raise InputError(field, f"contains a control character (U+{ord(char):04X})")
+    if len(text) > max_length:
+        raise InputError(field, f"is longer than {max_length} characters")
+    from .layout.fonts import first_unprintable  # fonts load only when text is checked
+
+    missing = first_unprintable(text)
+    if missing is not None:
+        raise InputError(field, f"the character {missing!r} (U+{ord(missing):04X}) is in no bundled font")
+    return text
+
+
+def build_handout(facts: Mapping[str, Any], *, config: Config, catalog: Catalog, today: date | None = None) -> Handout:
+    """Validate ``facts`` against the procedure's metadata and compute every date."""
+    unknown = sorted(set(facts) - set(FIELDS))
+    if unknown:
+        raise InputError(unknown[0], "is not a known field")
+    procedure = catalog.get(clean_text(facts.get("procedure"), "procedure") or DEFAULT_PROCEDURE)
+    name = clean_text(facts.get("name"), "name", required=True)
+    assert name is not None
+    procedure_date = parse_date(facts.get("date"), "date", today=today)
+    dob = _optional_date(facts.get("dob"), "dob", today)
+    if dob is not None and dob > procedure_date:
+        raise InputError("dob", "is after the procedure date")
+    cause = clean_text(facts.get("cause"), "cause")
+    if cause is not None:
+        cause = cause.lower()
+        if cause not in procedure.causes:
+            raise InputError("cause", f"unknown cause {cause!r} (known: {', '.join(procedure.causes)})")
+    follow_up = None
+    if facts.get("follow_up") not in (None, ""):
+        follow_up = parse_datetime(facts["follow_up"], "follow_up")
+        if follow_up.date() < procedure_date:
+            raise InputError("follow_up", "is before the procedure date")
+    language, warnings = _language(facts.get("language"), procedure)
+    return Handout(
+        procedure=procedure.id,
+        language=language,
+        patient=Patient(name=name, dob=dob, mrn=clean_text(facts.get("mrn"), "mrn", max_length=40)),
+        procedure_date=procedure_date,
+        restrictions=_restrictions(facts, procedure, config, procedure_date),
+        timeline=_timeline(procedure, config, procedure_date),
+        facility=config.facility,
+        level=clean_text(facts.get("level"), "level", max_length=40),
+        cause=cause,
+        surgeon=clean_text(facts.get("surgeon"), "surgeon"),
+        follow_up=follow_up,
+        blood_thinner_restart=_optional_date(facts.get("blood_thinner_restart"), "blood_thinner_restart", today),
+        medications=_medications(facts.get("medications")),
+        warnings=warnings,
+    )
+
+
+def _optional_date(value: object, field: str, today: date | None) -> date | None:
+    if value is None or value == "":
+        return None
+    return parse_date(value, field, today=today)
+
+
+def _language(value: object, procedure: Procedure) -> tuple[str, tuple[str, ...]]:
+    requested = clean_text(value, "language", max_length=35) or DEFAULT_LANGUAGE
+    if not _LANGUAGE.match(requested):
+        raise InputError("language", f"{requested!r} is not a language code such as en or es-MX")
+    base = requested.replace("_", "-").split("-")[0].lower()
+    if base in procedure.languages:
+        return base, ()
+    fallback = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in procedure.languages else procedure.languages[0]
+    return fallback, (f"language: no {procedure.id} template in {requested!r}; the handout is in {fallback!r}",)
+
+
+def parse_restriction(spec: object, field: str = "restriction") -> tuple[str, dict[str, str]]:
+    """``lifting=10lb:6w``, ``driving=2d``, ``custom=No golf:4w`` or a mapping with the same parts."""
+    if isinstance(spec, Mapping):
+        kind = spec.get("kind") or (CUSTOM if spec.get("text") else None)
+        parts = {k: str(v) for k, v in spec.items() if k in ("limit", "duration", "text") and v is not None}
+        if not isinstance(kind, str) or not kind.strip():
+            raise InputError(field, f"{dict(spec)!r} has no kind")
+        unknown = set(spec) - {"kind", "limit", "duration", "text"}
+        if unknown:
+            raise InputError(field, f"unknown key {sorted(unknown)[0]!r} in {kind} restriction")
+        return kind.strip().lower(), parts
+    if not isinstance(spec, str) or "=" not in spec:
+        raise InputError(field, f"{spec!r} is not KIND=[LIMIT:]DURATION, e.g. lifting=10lb:6w")
+    kind, _, value = spec.partition("=")
+    kind = kind.strip().lower()
+    head, sep, duration = value.rpartition(":")
+    parts = {"duration": duration.strip()}
+    if sep:
+        parts["text" if kind == CUSTOM else "limit"] = head.strip()
+    return kind, parts
+
+
+def _restrictions(facts: Mapping[str, Any], procedure: Procedure, config: Config, start: date) -> tuple[Restriction, ...]:
+    facility = config.procedures.get(procedure.id, {}).get("restrictions", {})
+    in_force: dict[str, Restriction] = {}
+    for kind, default in procedure.restrictions.items():
+        limit, duration, origin = default.limit, default.duration, "template"
+        if kind in facility:
+            override = facility[kind]
+            field = f"config procedures.{procedure.id}.restrictions.{kind}"
+            if "limit" in override:
+                limit = Weight.parse(override["limit"], field)
+            if "duration" in override:
+                duration = parse_duration(override["duration"], field)
+            origin = "facility"
+        in_force[kind] = Restriction(kind, duration, duration.after(start), limit, None, origin)
+    for kind in facility:
+        if kind not in procedure.restrictions:
+            raise InputError(f"config procedures.{procedure.id}.restrictions", f"unknown restriction kind {kind!r}")
+    customs: list[Restriction] = []
+    for spec in _as_list(facts.get("restrictions"), "restrictions"):
+        kind, parts = parse_restriction(spec)
+        if kind != CUSTOM and kind not in procedure.restrictions:
+            known = ", ".join([*procedure.restrictions, CUSTOM])
+            raise InputError("restriction", f"unknown restriction kind {kind!r} (known: {known})")
+        field = f"restriction {kind}"
+        duration = parse_duration(parts.get("duration"), field)
+        if kind == CUSTOM:
+            text = clean_text(parts.get("text"), field, required=True, max_length=200)
+            customs.append(Restriction(CUSTOM, duration, duration.after(start), None, text, "patient"))
+            continue
+        limit = None
+        if "limit" in parts:
+            if procedure.restrictions[kind].limit is None:
+                raise InputError(field, "takes no weight limit, only a duration")
+            limit = Weight.parse(parts["limit"], field)
+        else:
+            limit = in_force[kind].limit
+        in_force[kind] = Restriction(kind, duration, duration.after(start), limit, None, "patient")
+    for kind in _as_list(facts.get("no_restrictions"), "no_restrictions"):
+        key = str(kind).strip().lower()
+        if key not in in_force:
+            raise InputError("no_restriction", f"unknown restriction kind {key!r} (known: {', '.join(procedure.restrictions)})")
+        del in_force[key]
+    return (*in_force.values(), *customs)
+
+
+def _timeline(procedure: Procedure, config: Config, start: date) -> dict[str, date]:
+    facility = config.procedures.get(procedure.id, {}).get("timeline", {})
+    dates = {}
+    for key, default in procedure.timeline.items():
+        duration = default.duration
+        if key in facility and "duration" in facility[key]:
+            duration = parse_duration(facility[key]["duration"], f"config procedures.{procedure.id}.timeline.{key}")
+        dates[key] = duration.after(start)
+    return dates
+
+
+def _medications(value: object) -> tuple[Medication, ...]:
+    meds = []
+    for index, item in enumerate(_as_list(value, "medications")):
+        field = f"medications[{index}]"
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, Mapping):
+            raise InputError(field, "must be a name or an object with name and instructions")
+        name = clean_text(item.get("name"), f"{field}.name", required=True)
+        assert name is not None
+        meds.append(Medication(name, clean_text(item.get("instructions"), f"{field}.instructions", max_length=300)))
+    return tuple(meds)
+
+
+def _as_list(value: object, field: str) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return value
+    raise InputError(field, "must be a list")

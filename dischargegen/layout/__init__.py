@@ -1,0 +1,1 @@
+"""Layout: fonts, styles, flowables and the page frame that turn a document tree into PDF bytes."""

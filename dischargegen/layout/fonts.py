@@ -1,0 +1,105 @@
+"""The bundled fonts: Atkinson Hyperlegible for the text, with fallbacks run by run.
+
+Atkinson Hyperlegible covers Latin scripts only. A run of characters it lacks is set in Noto
+Sans (Greek, Cyrillic, Vietnamese), then DejaVu Sans (symbols). A character that no bundled
+font has is an error, never a blank box. Fonts are registered once per process, and the large
+fallback fonts only when a text needs them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+if not FONTS_DIR.is_dir():  # running from a source checkout
+    FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    regular: str
+    bold: str
+
+
+BODY = Family("Atkinson", "AtkinsonHyperlegible-Regular.ttf", "AtkinsonHyperlegible-Bold.ttf")
+FALLBACKS = (
+    Family("NotoSans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    Family("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+)
+FAMILIES = (BODY, *FALLBACKS)
+# Characters that need no glyph of their own in running text.
+_INVISIBLE = frozenset("\n\t\u00ad\u200b\u200c\u200d")
+
+
+@lru_cache(maxsize=None)
+def register(family: Family) -> frozenset[int]:
+    """Register a family's two faces with ReportLab once; returns the code points it covers."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    regular = TTFont(family.name, str(FONTS_DIR / family.regular))
+    bold = TTFont(f"{family.name}-Bold", str(FONTS_DIR / family.bold))
+    pdfmetrics.registerFont(regular)
+    pdfmetrics.registerFont(bold)
+    for is_bold, face in ((0, family.name), (1, f"{family.name}-Bold")):
+        for italic in (0, 1):  # no italics in the handout: map them to upright faces
+            addMapping(family.name, is_bold, italic, face)
+            addMapping(f"{family.name}-Bold", is_bold, italic, face)
+    return frozenset(regular.face.charToGlyph) & frozenset(bold.face.charToGlyph)
+
+
+def _family_for(char: str) -> Family | None:
+    if char in _INVISIBLE:
+        return BODY
+    for family in FAMILIES:
+        if ord(char) in register(family):
+            return family
+    return None
+
+
+def first_unprintable(text: str) -> str | None:
+    """The first character of ``text`` that no bundled font can draw, or None."""
+    body = register(BODY)
+    for char in text:
+        if ord(char) not in body and _family_for(char) is None:
+            return char
+    return None
+
+
+_WORD = re.compile(r"\w+|\W", re.UNICODE)
+
+
+def _family_for_word(word: str, body: frozenset[int]) -> Family:
+    """One font for a whole word where possible, so that a word is never set in two faces."""
+    if all(ord(c) in body or c in _INVISIBLE for c in word):
+        return BODY
+    for family in FALLBACKS:
+        covered = register(family)
+        if all(ord(c) in covered for c in word):
+            return family
+    from ..errors import RenderError
+
+    for char in word:
+        if _family_for(char) is None:
+            raise RenderError(f"the character {char!r} (U+{ord(char):04X}) is in no bundled font")
+    return FALLBACKS[-1]  # pragma: no cover - a word split across fallbacks: set per character below
+
+
+def markup(text: str) -> str:
+    """``text`` escaped for a ReportLab Paragraph, with words outside the body font's coverage
+    wrapped in ``<font name=...>``. The text is data: nothing in it becomes markup."""
+    body = register(BODY)
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        family = _family_for_word(word, body)
+        chunk = escape(word)
+        if family is not BODY:
+            chunk = f'<font name="{family.name}">{chunk}</font>'
+        out.append(chunk)
+    return "".join(out)

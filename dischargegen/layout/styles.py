@@ -1,0 +1,65 @@
+"""Type sizes and paragraph styles: 12.5 pt body for normal print, 18 pt for large print.
+
+Clear-print habits: sans serif, left-aligned, headings at least 14 pt, no italics or capitals
+for emphasis, and nothing signalled by colour alone (boxes also differ in border and title).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+
+from .fonts import BODY
+
+EMERGENCY = colors.HexColor("#B00020")
+CAUTION = colors.HexColor("#8A5A00")
+RULE = colors.HexColor("#444444")
+SHADE = colors.HexColor("#F2F2F2")
+
+
+@dataclass(frozen=True)
+class Styles:
+    body: ParagraphStyle
+    bullet: ParagraphStyle
+    title: ParagraphStyle
+    lead: ParagraphStyle
+    heading: ParagraphStyle
+    alert_title: ParagraphStyle
+    small: ParagraphStyle
+    footer: ParagraphStyle
+    size: float  # the body size in points
+
+    @property
+    def space(self) -> float:
+        """The vertical rhythm unit: space between blocks."""
+        return self.size * 0.5
+
+
+@lru_cache(maxsize=2)
+def styles(large_print: bool) -> Styles:
+    size = 18.0 if large_print else 12.5
+    leading = size * 1.3
+    bold = f"{BODY.name}-Bold"
+
+    def style(name: str, **kw: object) -> ParagraphStyle:
+        base = dict(fontName=BODY.name, fontSize=size, leading=leading, alignment=TA_LEFT, spaceAfter=size * 0.35)
+        base.update(kw)
+        return ParagraphStyle(name, **base)  # type: ignore[arg-type]
+
+    heading_size = size + (4 if large_print else 2.5)
+    return Styles(
+        body=style("body"),
+        bullet=style("bullet", leftIndent=size * 1.3, bulletIndent=size * 0.3, spaceAfter=size * 0.2),
+        title=style("title", fontName=bold, fontSize=size + 8, leading=(size + 8) * 1.2, spaceAfter=size * 0.3),
+        lead=style("lead", fontSize=size + 1, leading=(size + 1) * 1.3, spaceAfter=size * 0.5),
+        heading=style("heading", fontName=bold, fontSize=heading_size, leading=heading_size * 1.25,
+                      spaceBefore=size * 0.6, spaceAfter=size * 0.25, keepWithNext=1),
+        alert_title=style("alert_title", fontName=bold, fontSize=heading_size, leading=heading_size * 1.25, spaceAfter=size * 0.2),
+        small=style("small", fontSize=size * 0.8, leading=size * 0.8 * 1.3),
+        footer=style("footer", fontSize=13 if large_print else 8.5, leading=(13 if large_print else 8.5) * 1.25),
+        size=size,
+    )

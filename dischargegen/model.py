@@ -1,0 +1,133 @@
+"""The handout model: one patient's finished discharge facts, validated, with dates computed.
+
+Every entry point (CLI options, JSON, FHIR, HL7 v2) builds a :class:`Handout` through
+:func:`dischargegen.facts.build_handout`; the content and layout stages only read it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .dates import Duration
+from .errors import InputError
+
+KG_PER_LB = Decimal("0.45359237")
+_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(lb|lbs|kg)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A weight limit as the clinician gave it (``10lb``, ``4.5kg``)."""
+
+    value: Decimal
+    unit: str  # "lb" or "kg"
+
+    @classmethod
+    def parse(cls, text: object, field_name: str) -> Weight:
+        match = _LIMIT.match(str(text)) if isinstance(text, (str, int, float)) else None
+        if not match:
+            raise InputError(field_name, f"limit {text!r} is not a weight such as 10lb or 4.5kg")
+        try:
+            value = Decimal(match.group(1))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            raise InputError(field_name, f"limit {text!r} is not a number") from None
+        if value <= 0 or value > 200:
+            raise InputError(field_name, f"limit {text!r} must be more than 0 and at most 200")
+        unit = match.group(2).lower().rstrip("s")
+        return cls(value, unit)
+
+    def in_unit(self, unit: str) -> Decimal:
+        """The value in ``lb`` or ``kg``: pounds to whole numbers when converted, kilograms to 0.1."""
+        if unit == self.unit:
+            return self.value
+        if unit == "kg":
+            return (self.value * KG_PER_LB).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return (self.value / KG_PER_LB).quantize(Decimal("1"), ROUND_HALF_UP)
+
+    def describe(self, units: str) -> str:
+        """``10 lb (4.5 kg)`` with the facility's unit first and the other in brackets."""
+        other = "kg" if units == "lb" else "lb"
+        return f"{_number(self.in_unit(units))} {units} ({_number(self.in_unit(other))} {other})"
+
+    def __str__(self) -> str:
+        return f"{_number(self.value)}{self.unit}"
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """One activity restriction in force, with the calendar date it ends."""
+
+    kind: str  # a kind the procedure defines (lifting, activity, driving, soaking) or "custom"
+    duration: Duration
+    ends: date
+    limit: Weight | None = None
+    text: str | None = None  # the wording of a custom restriction
+    origin: str = "template"  # "template", "facility" or "patient": where its values came from
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str
+    dob: date | None = None
+    mrn: str | None = None
+
+
+@dataclass(frozen=True)
+class Medication:
+    """A discharge medicine from the record: its name and the instructions as written."""
+
+    name: str
+    instructions: str | None = None
+
+
+@dataclass(frozen=True)
+class Facility:
+    """Facility settings from the TOML config; absent values leave their lines out."""
+
+    name: str | None = None
+    phone: str | None = None
+    phone_24h: str | None = None
+    units: str = "lb"
+    page_size: str = "letter"
+    logo: str | None = None
+
+
+@dataclass(frozen=True)
+class Handout:
+    """Everything a handout prints, final: no lookups or date arithmetic happen after this."""
+
+    procedure: str
+    language: str
+    patient: Patient
+    procedure_date: date
+    restrictions: tuple[Restriction, ...]
+    timeline: dict[str, date]  # named care dates computed from the procedure's defaults
+    facility: Facility = field(default_factory=Facility)
+    level: str | None = None
+    cause: str | None = None
+    surgeon: str | None = None
+    follow_up: datetime | None = None
+    blood_thinner_restart: date | None = None
+    medications: tuple[Medication, ...] = ()
+    warnings: tuple[str, ...] = ()  # things the user must be told, e.g. a language fallback
+
+
+PAGE_SIZES = ("letter", "a4")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: shared by the CLI, the library API and the EHR hook."""
+
+    large_print: bool = False
+    page_size: str | None = None  # None: the facility's page size
+    deterministic: bool = False  # identical bytes for identical input
+    sample: bool = False  # mark every page as a sample (template previews)
