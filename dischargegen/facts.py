@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from .config import Config
 from .content.catalog import Catalog, Procedure
-from .dates import parse_date, parse_datetime, parse_duration
+from .dates import Duration, parse_date, parse_datetime, parse_duration
 from .errors import InputError
 from .model import Handout, Medication, Patient, Restriction, Weight
 
@@ -137,23 +138,64 @@ def parse_restriction(spec: object, field: str = "restriction") -> tuple[str, di
     return kind, parts
 
 
-def _restrictions(facts: Mapping[str, Any], procedure: Procedure, config: Config, start: date) -> tuple[Restriction, ...]:
+@dataclass(frozen=True)
+class DefaultInForce:
+    """A procedure default as the facility runs it: its value and where the value came from."""
+
+    kind: str
+    duration: Duration
+    limit: Weight | None
+    origin: str  # "template" or "facility"
+    source: str  # the source the template's metadata names
+
+
+def restriction_defaults(procedure: Procedure, config: Config) -> dict[str, DefaultInForce]:
+    """The procedure's default restrictions with the facility config's changes applied."""
     facility = config.procedures.get(procedure.id, {}).get("restrictions", {})
-    in_force: dict[str, Restriction] = {}
+    for kind in facility:
+        if kind not in procedure.restrictions:
+            raise InputError(f"config procedures.{procedure.id}.restrictions", f"unknown restriction kind {kind!r}")
+    out = {}
     for kind, default in procedure.restrictions.items():
         limit, duration, origin = default.limit, default.duration, "template"
-        if kind in facility:
-            override = facility[kind]
+        override = facility.get(kind)
+        if override:
             field = f"config procedures.{procedure.id}.restrictions.{kind}"
+            unknown = set(override) - {"limit", "duration"}
+            if unknown:
+                raise InputError(field, f"unknown setting {sorted(unknown)[0]!r}")
             if "limit" in override:
+                if default.limit is None:
+                    raise InputError(field, "takes no weight limit, only a duration")
                 limit = Weight.parse(override["limit"], field)
             if "duration" in override:
                 duration = parse_duration(override["duration"], field)
             origin = "facility"
-        in_force[kind] = Restriction(kind, duration, duration.after(start), limit, None, origin)
-    for kind in facility:
-        if kind not in procedure.restrictions:
-            raise InputError(f"config procedures.{procedure.id}.restrictions", f"unknown restriction kind {kind!r}")
+        out[kind] = DefaultInForce(kind, duration, limit, origin, default.source)
+    return out
+
+
+def timeline_defaults(procedure: Procedure, config: Config) -> dict[str, DefaultInForce]:
+    """The procedure's timeline durations with the facility config's changes applied."""
+    facility = config.procedures.get(procedure.id, {}).get("timeline", {})
+    out = {}
+    for key, default in procedure.timeline.items():
+        duration, origin = default.duration, "template"
+        if key in facility and "duration" in facility[key]:
+            duration = parse_duration(facility[key]["duration"], f"config procedures.{procedure.id}.timeline.{key}")
+            origin = "facility"
+        out[key] = DefaultInForce(key, duration, None, origin, default.source)
+    for key in facility:
+        if key not in procedure.timeline:
+            raise InputError(f"config procedures.{procedure.id}.timeline", f"unknown timeline entry {key!r}")
+    return out
+
+
+def _restrictions(facts: Mapping[str, Any], procedure: Procedure, config: Config, start: date) -> tuple[Restriction, ...]:
+    in_force = {
+        kind: Restriction(kind, d.duration, d.duration.after(start), d.limit, None, d.origin)
+        for kind, d in restriction_defaults(procedure, config).items()
+    }
     customs: list[Restriction] = []
     for spec in _as_list(facts.get("restrictions"), "restrictions"):
         kind, parts = parse_restriction(spec)
@@ -183,14 +225,7 @@ def _restrictions(facts: Mapping[str, Any], procedure: Procedure, config: Config
 
 
 def _timeline(procedure: Procedure, config: Config, start: date) -> dict[str, date]:
-    facility = config.procedures.get(procedure.id, {}).get("timeline", {})
-    dates = {}
-    for key, default in procedure.timeline.items():
-        duration = default.duration
-        if key in facility and "duration" in facility[key]:
-            duration = parse_duration(facility[key]["duration"], f"config procedures.{procedure.id}.timeline.{key}")
-        dates[key] = duration.after(start)
-    return dates
+    return {key: d.duration.after(start) for key, d in timeline_defaults(procedure, config).items()}
 
 
 def _medications(value: object) -> tuple[Medication, ...]:
