@@ -6,6 +6,7 @@ Only Click is imported here; the library is imported inside the functions.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,7 +113,7 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
     printing = bool(params.get("to_printer") or params.get("printer"))
     written: Path | None = None
     if output == "-":
-        stdout = click.get_binary_stream("stdout")
+        stdout = sys.stdout.buffer
         stdout.write(pdf)
         stdout.flush()
     elif output or not printing:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
+
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 if not FONTS_DIR.is_dir():  # running from a source checkout
@@ -72,6 +72,11 @@ def first_unprintable(text: str) -> str | None:
     return None
 
 
+def escape(text: str) -> str:
+    """Escape the three characters that Paragraph markup gives meaning to."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 _WORD = re.compile(r"\w+|\W", re.UNICODE)
 
 
@@ -95,6 +100,8 @@ def markup(text: str) -> str:
     """``text`` escaped for a ReportLab Paragraph, with words outside the body font's coverage
     wrapped in ``<font name=...>``. The text is data: nothing in it becomes markup."""
     body = register(BODY)
+    if body.issuperset(map(ord, text)):  # the common case: all in the body font
+        return escape(text)
     out: list[str] = []
     for word in _WORD.findall(text):
         family = _family_for_word(word, body)

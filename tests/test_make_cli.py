@@ -1,0 +1,223 @@
+"""`dischargegen make` and `dischargegen procedures` through Click, as a nurse types them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dischargegen.cli import main
+
+from pdfcheck import pdf_text
+
+BASE = ["make", "--name", "Raeann O'Kon", "--date", "2026-11-24"]
+
+
+def run(*args: str, input: str | bytes | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_minimal_make_writes_the_file(tmp_path: Path) -> None:
+    result = run(*BASE, "-o", "handout.pdf")
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "handout.pdf").read_bytes())
+    assert "Raeann O'Kon" in text and "Tuesday, November 24, 2026" in text
+    assert oct((tmp_path / "handout.pdf").stat().st_mode & 0o777) == "0o600"
+
+
+def test_every_option(tmp_path: Path) -> None:
+    result = run(*BASE, "--dob", "1948-03-02", "--mrn", "0012345", "--level", "T12", "--cause", "osteoporosis",
+                 "--surgeon", "Dr. Ann Smith", "--follow-up", "2026-12-08 10:30",
+                 "--restriction", "lifting=5lb:3w", "--restriction", "driving=2w", "--restriction", "custom=No golf:4w",
+                 "--no-restriction", "soaking", "--blood-thinner-restart", "2026-11-26", "--lang", "en",
+                 "--page-size", "A4", "--deterministic", "--procedure", "kyphoplasty", "-o", "out.pdf")
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "out.pdf").read_bytes())
+    assert "MRN 0012345" in text and "March 2, 1948" in text
+    assert "5 lb (2.3 kg)" in text and "until Tuesday, December 15, 2026" in text  # 3 weeks
+    assert "Do not drive until Tuesday, December 8, 2026" in text  # 2 weeks
+    assert "No golf: until Tuesday, December 22, 2026" in text
+    assert "soak" not in text
+    assert "Thursday, November 26, 2026" in text
+    assert "Keep your bones strong" in text
+
+
+def test_default_file_name_has_no_patient_name(tmp_path: Path) -> None:
+    assert run(*BASE, "--mrn", "0012345").exit_code == 0
+    assert [p.name for p in tmp_path.glob("*.pdf")] == ["kyphoplasty-2026-11-24-0012345.pdf"]
+    assert run("make", "--name", "Raeann O'Kon", "--date", "2026-11-25").exit_code == 0
+    names = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert len(names) == 2 and all("raeann" not in n.lower() and "kon" not in n.lower() for n in names)
+
+
+def test_stdout_and_json_input(tmp_path: Path) -> None:
+    facts = {"name": "Ann Lee", "date": "2026-12-31", "mrn": "77", "restrictions": ["lifting=4.5kg:6w"],
+             "follow-up": "2027-01-14 09:00", "large_print": True}
+    result = CliRunner().invoke(main, ["make", "--input", "-", "-o", "-"], input=json.dumps(facts))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith(b"%PDF-")
+    text = pdf_text(result.stdout_bytes)
+    assert "Ann Lee" in text and "Thursday, December 31, 2026" in text
+    assert "10 lb (4.5 kg)" in text and "until Thursday, February 11, 2027" in text
+    assert "Thursday, January 14, 2027 at 9:00 AM" in text
+    assert list(tmp_path.glob("*.pdf")) == []
+
+
+def test_options_beside_input_win(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text(json.dumps({"name": "Ann Lee", "date": "2026-11-24", "restrictions": ["driving=1w"]}))
+    result = run("make", "--input", "p.json", "--name", "Bo Chen", "--restriction", "driving=3d", "-o", "x.pdf")
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "x.pdf").read_bytes())
+    assert "Bo Chen" in text and "Ann Lee" not in text
+    assert "Do not drive until Friday, November 27, 2026" in text
+
+
+BAD = [
+    (["--name", "", "--date", "2026-11-24"], "name: is required"),
+    (["--name", "   ", "--date", "2026-11-24"], "name: is required"),
+    (["--date", "2026-11-24"], "name: is required"),
+    (["--name", "A", "--date", "2026-02-30"], "date: '2026-02-30' is not a real calendar date"),
+    (["--name", "A", "--date", "tomorrow"], "date: 'tomorrow' is not a date"),
+    (["--name", "A"], "date: a date is required"),
+    (["--name", "A", "--date", "2026-11-24", "--procedure", "appendectomy"], "procedure: unknown procedure 'appendectomy'"),
+    (["--name", "A", "--date", "2026-11-24", "--cause", "gravity"], "cause: unknown cause 'gravity'"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "swimming=2w"], "restriction: unknown restriction kind 'swimming'"),
+    (["--name", "A", "--date", "2026-11-24", "--no-restriction", "swimming"], "no_restriction: unknown restriction kind"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:0w"], "restriction lifting: duration '0w' must be more than zero"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:-1w"], "restriction lifting: duration '-1w' must be more than zero"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:3y"], "restriction lifting: duration '3y' is not"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:25m"], "restriction lifting: duration '25m' is longer than two years"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=ten pounds:6w"], "restriction lifting: limit 'ten pounds' is not a weight"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10st:6w"], "restriction lifting: limit '10st' is not a weight"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "driving=10lb:2d"], "restriction driving: takes no weight limit"),
+    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting"], "restriction: 'lifting' is not KIND="),
+    (["--name", "A\x07B", "--date", "2026-11-24"], "name: contains a control character (U+0007)"),
+    (["--name", "Ann\nLee", "--date", "2026-11-24"], "name: contains a control character (U+000A)"),
+    (["--name", "王芳", "--date", "2026-11-24"], "name: the character '王' (U+738B) is in no bundled font"),
+    (["--name", "A", "--date", "2026-11-24", "--dob", "1948-02-30"], "dob: '1948-02-30' is not a real calendar date"),
+    (["--name", "A", "--date", "2026-11-24", "--dob", "2027-01-01"], "dob: is after the procedure date"),
+    (["--name", "A", "--date", "2026-11-24", "--follow-up", "2026-12-08"], "follow_up: '2026-12-08' is not a date and time"),
+    (["--name", "A", "--date", "2026-11-24", "--follow-up", "2026-11-01 10:00"], "follow_up: is before the procedure date"),
+    (["--name", "A", "--date", "2026-11-24", "--blood-thinner-restart", "soon"], "blood_thinner_restart: 'soon' is not a date"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_input_one_line_exit_2_no_file(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["make", *args, "-o", "out.pdf"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+    assert os.listdir(tmp_path) == [] or os.listdir(tmp_path) == ["xdg-config"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "input: is not valid JSON"),
+        ("", "input: is empty"),
+        ("[1, 2]", "input: must be a JSON object"),
+        ('{"date": "2026-11-24"}', "name: is required"),
+        ('{"name": "A"}', "date: a date is required"),
+        ('{"name": "A", "date": "2026-11-24", "shoe_size": 9}', "shoe_size: is not a known field"),
+        ('{"name": "A", "date": "2026-11-24", "restrictions": "lifting=5lb:2w"}', "restrictions: must be a list"),
+        ('{"name": "A", "date": "2026-11-24", "large_print": "yes"}', "large_print: must be true or false"),
+        ('{"name": 42, "date": "2026-11-24"}', "name: must be text"),
+    ],
+)
+def test_bad_json_input(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "p.json").write_text(content)
+    result = CliRunner().invoke(main, ["make", "--input", "p.json", "-o", "out.pdf"])
+    assert result.exit_code == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_config_facility_lines(tmp_path: Path) -> None:
+    (tmp_path / "facility.toml").write_text(
+        '[facility]\nname = "Riverside Spine Center"\nphone = "555-0100"\nphone_24h = "555-0199"\nunits = "kg"\npage_size = "A4"\n'
+        '[procedures.kyphoplasty.restrictions.lifting]\nlimit = "5lb"\nduration = "3w"\n'
+    )
+    result = run(*BASE, "--config", "facility.toml", "-o", "out.pdf")
+    assert result.exit_code == 0, result.output
+    data = (tmp_path / "out.pdf").read_bytes()
+    text = pdf_text(data)
+    assert "Riverside Spine Center" in text
+    assert "555-0100" in text and "555-0199" in text
+    assert "2.3 kg (5 lb)" in text and "until Tuesday, December 15, 2026" in text
+    from pypdf import PdfReader
+    import io
+
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata.author == "Riverside Spine Center"
+    assert round(float(reader.pages[0].mediabox[2])) == 595
+    listing = run("procedures", "--config", "facility.toml")
+    assert "restriction lifting: 2.3 kg (5 lb) for 3 weeks  [facility config]" in listing.output
+    assert "restriction driving: 2 days  [template default]" in listing.output
+
+
+def test_default_config_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "xdg-config" / "dischargegen"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text('[facility]\nname = "Hillside Hospital"\n')
+    assert run(*BASE, "-o", "a.pdf").exit_code == 0
+    assert "Hillside Hospital" in pdf_text((tmp_path / "a.pdf").read_bytes())
+
+
+def test_no_config_no_placeholders(tmp_path: Path) -> None:
+    assert run(*BASE, "-o", "a.pdf").exit_code == 0
+    text = pdf_text((tmp_path / "a.pdf").read_bytes())
+    assert "Call your doctor if you have" in text
+    assert "None" not in text and "phone" not in text.lower() and "night or on weekends" not in text
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[facility\n", "not valid TOML"),
+        ('[facility]\nunits = "stone"\n', "facility.units: 'stone' is not 'lb' or 'kg'"),
+        ('[facility]\npage_size = "legal"\n', "facility.page_size"),
+        ('[facility]\nfax = "1"\n', "facility.fax: unknown setting"),
+        ('[facility]\nlogo = "missing.png"\n', "facility.logo"),
+        ('[procedures.kyphoplasty.restrictions.juggling]\nduration = "2w"\n', "unknown restriction kind 'juggling'"),
+        ('[procedures.kyphoplasty.restrictions.lifting]\nduration = "0w"\n', "must be more than zero"),
+    ],
+)
+def test_bad_config(tmp_path: Path, config: str, message: str) -> None:
+    (tmp_path / "c.toml").write_text(config)
+    result = CliRunner().invoke(main, [*BASE, "--config", "c.toml", "-o", "a.pdf"])
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "a.pdf").exists()
+
+
+def test_missing_config_file_named() -> None:
+    result = CliRunner().invoke(main, [*BASE, "--config", "nope.toml"])
+    assert result.exit_code == 2 and "nope.toml: config file not found" in result.stderr
+
+
+def test_print_without_lp_keeps_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = CliRunner().invoke(main, [*BASE, "--print", "-o", "kept.pdf"])
+    assert result.exit_code == 1
+    assert "lp" in result.stderr and len(result.stderr.strip().splitlines()) == 2  # "Wrote", then the error
+    assert "Raeann O'Kon" in pdf_text((tmp_path / "kept.pdf").read_bytes())
+
+
+def test_procedures_lists_defaults() -> None:
+    result = run("procedures")
+    assert result.exit_code == 0
+    assert "kyphoplasty: Kyphoplasty" in result.output
+    assert "restriction lifting: 10 lb (4.5 kg) for 6 weeks  [template default]" in result.output
+
+
+def test_language_fallback_is_said(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [*BASE, "--lang", "es-MX", "-o", "a.pdf"])
+    assert result.exit_code == 0
+    assert "Warning: language: no kyphoplasty template in 'es-MX'; the handout is in 'en'" in result.stderr
