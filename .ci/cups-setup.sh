@@ -13,7 +13,7 @@
 set -euo pipefail
 
 QUEUE="${DISCHARGEGEN_CUPS_QUEUE:-dischargegen-pdf}"
-CUPS_PDF_OUT="${CUPS_PDF_OUT:-/var/spool/cups-pdf/dischargegen}"
+CUPS_PDF_OUT="${DISCHARGEGEN_CUPS_PDF_OUT:-/var/spool/cups-pdf/dischargegen}"
 CUPS_PDF_CONF=/etc/cups/cups-pdf.conf
 PACKAGES=(cups cups-client printer-driver-cups-pdf)
 START_TIMEOUT=30
@@ -125,20 +125,28 @@ else
 fi
 
 # --- 4. the queue --------------------------------------------------------------
-ppd_model="$(lpinfo -m 2>/dev/null | awk 'tolower($1) ~ /cups-pdf_opt\.ppd$/ { print $1; exit }' || true)"
-ppd_args=()
-if [ -n "$ppd_model" ]; then
-    ppd_args=(-m "$ppd_model")
-else
-    ppd_file="$(find /usr/share/ppd/cups-pdf -iname '*.ppd*' 2>/dev/null | sort | head -n 1 || true)"
-    [ -n "$ppd_file" ] || die "no cups-pdf PPD found (lpinfo -m, /usr/share/ppd/cups-pdf)"
-    ppd_args=(-P "$ppd_file")
-fi
-say "queue $QUEUE: cups-pdf:/ with ${ppd_args[*]}"
+# cups-pdf's own PPD, plus "*cupsManualCopies: True": the filters then repeat the
+# pages for each copy, so a job printed with `lp -n 2` gives a PDF with every
+# page twice (cups-pdf itself ignores the copy count). Tests check that.
+ppd_src=""
+for cand in /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd /usr/share/ppd/cups-pdf/CUPS-PDF_noopt.ppd; do
+    if [ -f "$cand" ]; then ppd_src="$cand"; break; fi
+done
+[ -n "$ppd_src" ] || die "no cups-pdf PPD under /usr/share/ppd/cups-pdf"
+ppd_tmp="$(mktemp --suffix=.ppd)"
+grep -v '^\*cupsManualCopies:' "$ppd_src" \
+    | sed 's/^\*PCFileName:.*/&\n*cupsManualCopies: True/' >"$ppd_tmp"
+grep -q '^\*cupsManualCopies: True' "$ppd_tmp" || die "could not prepare the PPD from $ppd_src"
+say "queue $QUEUE: cups-pdf:/ with $ppd_src (+ cupsManualCopies)"
 # lpadmin warns on stderr that PPD drivers are deprecated; that is expected.
-lpadmin -p "$QUEUE" -E -v cups-pdf:/ "${ppd_args[@]}" \
-    -o printer-error-policy=abort-job -o printer-is-shared=false 2>&1 \
-    | grep -v -i 'deprecated' || true
+if ! lpadmin -p "$QUEUE" -E -v cups-pdf:/ -P "$ppd_tmp" \
+    -o printer-error-policy=abort-job -o printer-is-shared=false 2>"$ppd_tmp.err"; then
+    cat "$ppd_tmp.err" >&2
+    rm -f "$ppd_tmp" "$ppd_tmp.err"
+    die "lpadmin -p $QUEUE failed"
+fi
+grep -v -i 'deprecated' "$ppd_tmp.err" >&2 || true
+rm -f "$ppd_tmp" "$ppd_tmp.err"
 lpstat -p "$QUEUE" >/dev/null 2>&1 || die "lpadmin did not create queue $QUEUE"
 cupsenable "$QUEUE" || die "cupsenable $QUEUE failed"
 cupsaccept "$QUEUE" || die "cupsaccept $QUEUE failed"

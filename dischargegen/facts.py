@@ -52,9 +52,10 @@ def clean_text(value: object, field: str, *, required: bool = False, max_length:
         raise InputError(field, f"is longer than {max_length} characters")
     from .layout.fonts import first_unprintable  # fonts load only when text is checked
 
-    missing = first_unprintable(text)
-    if missing is not None:
-        raise InputError(field, f"the character {missing!r} (U+{ord(missing):04X}) is in no bundled font")
+    unprintable = first_unprintable(text)
+    if unprintable is not None:
+        char, reason = unprintable
+        raise InputError(field, f"the character {char!r} (U+{ord(char):04X}) {reason}")
     return text
 
 

@@ -39,7 +39,7 @@ def test_every_option(tmp_path: Path) -> None:
     assert "MRN 0012345" in text and "March 2, 1948" in text
     assert "5 lb (2.3 kg)" in text and "until Tuesday, December 15, 2026" in text  # 3 weeks
     assert "Do not drive until Tuesday, December 8, 2026" in text  # 2 weeks
-    assert "No golf: until Tuesday, December 22, 2026" in text
+    assert "No golf until Tuesday, December 22, 2026" in text
     assert "soak" not in text
     assert "Thursday, November 26, 2026" in text
     assert "Keep your bones strong" in text

@@ -45,3 +45,5 @@ def main() -> None:
 
 
 from . import make as _make  # noqa: E402,F401  (registers the commands)
+from . import ehr as _ehr  # noqa: E402,F401  (from-fhir, from-hl7, batch)
+from . import templates as _templates  # noqa: E402,F401

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -42,19 +41,19 @@ def make(input_file: IO[bytes] | None, **params: Any) -> None:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Facility config TOML.")
-@click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path), help="Facility templates folder.")
-def procedures(config_path: Path | None, templates_dir: Path | None) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Facility config TOML.")
+@click.option("--templates-dir", type=click.Path(file_okay=False), help="Facility templates folder.")
+def procedures(config_path: str | None, templates_dir: str | None) -> None:
     """List the procedures that can be made, with each default in force and where it comes from.
 
     \b
     dischargegen procedures
     dischargegen procedures --config facility.toml
     """
-    from ..api import load_settings
     from ..facts import restriction_defaults, timeline_defaults
+    from .options import load
 
-    settings = load_settings(config_path, templates_dir)
+    settings = load({"config_path": config_path, "templates_dir": templates_dir})
     units = settings.config.facility.units
     for procedure in sorted(settings.catalog.procedures.values(), key=lambda p: p.id):
         click.echo(f"{procedure.id}: {procedure.title} (version {procedure.version}, reviewed "

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..api import Settings
     from ..model import Handout, RenderOptions
 
@@ -43,9 +44,9 @@ OUTPUT_OPTIONS = [
     click.option("--page-size", type=click.Choice(["letter", "a4"], case_sensitive=False),
                  help="Paper size (default: the facility's, else Letter)."),
     click.option("--deterministic", is_flag=True, help="Identical bytes for identical input (also set by SOURCE_DATE_EPOCH)."),
-    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    click.option("--config", "config_path", type=click.Path(dir_okay=False),
                  help="Facility config TOML (default: $DISCHARGEGEN_CONFIG or ~/.config/dischargegen/config.toml)."),
-    click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path),
+    click.option("--templates-dir", type=click.Path(file_okay=False),
                  help="Facility templates folder: adds procedures or overrides shipped ones."),
     click.option("--print", "to_printer", is_flag=True, help="Send the PDF to the printer through CUPS (lp)."),
     click.option("--printer", help="CUPS printer name (default: the default printer). Implies --print."),
@@ -80,9 +81,12 @@ def merge_facts(base: dict[str, Any], explicit: dict[str, Any]) -> dict[str, Any
 
 
 def load(params: dict[str, Any]) -> Settings:
+    from pathlib import Path
+
     from ..api import load_settings
 
-    return load_settings(params.get("config_path"), params.get("templates_dir"))
+    config, templates = params.get("config_path"), params.get("templates_dir")
+    return load_settings(Path(config) if config else None, Path(templates) if templates else None)
 
 
 def render_options(params: dict[str, Any], large_print: bool = False) -> RenderOptions:
@@ -107,6 +111,8 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
     With -o the file is written first, so that it is kept when printing fails. Without -o,
     --print only prints; otherwise the file gets the default name in the current folder.
     """
+    from pathlib import Path
+
     from ..sinks.files import default_filename, write_atomic
 
     output = params.get("output")
@@ -123,7 +129,6 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
     if printing:
         from ..sinks.printer import print_pdf
 
-        job = print_pdf(pdf, printer=params.get("printer"), copies=params.get("copies") or 1,
-                        title=f"{handout.procedure} handout")
+        job = print_pdf(pdf, printer=params.get("printer"), copies=params["copies"], title="Discharge handout")
         click.echo(f"Sent to the printer: job {job}", err=True)
     return written

@@ -7,9 +7,10 @@ A facility's templates directory is searched first, so it can add or override pr
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,11 +60,36 @@ class Procedure:
         return f"{self.id}/{language}{TEMPLATE_SUFFIX}"
 
 
-def _require(table: dict, key: str, where: str, kind: type) -> object:
+class _Meta:
+    """The metadata file's path and text, to name the file and line of each defect."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = str(path)
+        self.lines = text.splitlines()
+
+    def line(self, dotted: str) -> int | None:
+        """The line of the table ``[a.b]`` (or, failing that, of its parent table)."""
+        parts = dotted.split(".")
+        while parts:
+            pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(rf'"?{re.escape(p)}"?' for p in parts) + r"\s*\]")
+            for number, text in enumerate(self.lines, start=1):
+                if pattern.match(text):
+                    return number
+            parts.pop()
+        return None
+
+    def error(self, message: str, table: str | None = None) -> TemplateError:
+        return TemplateError(message, self.path, self.line(table) if table else None)
+
+
+def _require(table: dict, key: str, meta: _Meta, kind: type) -> object:
     value = table.get(key)
     if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
-        raise TemplateError(f"'{key}' is missing or not a {kind.__name__}", where)
+        raise meta.error(f"procedure.{key} is missing or not a {_KIND_WORDS.get(kind, kind.__name__)}", "procedure")
     return value
+
+
+_KIND_WORDS = {str: "text", date: "date (YYYY-MM-DD, unquoted)"}
 
 
 def load_procedure(folder: Path) -> Procedure:
@@ -71,45 +97,66 @@ def load_procedure(folder: Path) -> Procedure:
     meta_path = folder / "procedure.toml"
     where = str(meta_path)
     try:
-        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+        text = meta_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TemplateError("procedure metadata file is missing", where) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"not valid TOML: {exc}", where) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"cannot read the metadata: {exc}", where) from None
+    try:
+        meta = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "syntax error"
+        raise TemplateError(f"not valid TOML: {message}", where, int(found.group(1)) if found else None) from None
+    m = _Meta(meta_path, text)
     head = meta.get("procedure")
     if not isinstance(head, dict):
-        raise TemplateError("the [procedure] table is missing", where)
-    reviewed = _require(head, "reviewed", where, date)
+        raise m.error("the [procedure] table is missing")
+    reviewed = _require(head, "reviewed", m, date)
+    if isinstance(reviewed, datetime):
+        raise m.error("procedure.reviewed must be a date without a time", "procedure")
+    causes = head.get("causes", ["osteoporosis", "cancer", "trauma"])
+    if not isinstance(causes, list) or not all(isinstance(c, str) and c.strip() for c in causes):
+        raise m.error("procedure.causes must be a list of words", "procedure")
+    for section in ("restrictions", "timeline", "values", "warning_signs", "codes"):
+        if not isinstance(meta.get(section, {}), dict):
+            raise m.error(f"{section} must be a table of tables", section)
     restrictions: dict[str, RestrictionDefault] = {}
     for kind, spec in (meta.get("restrictions") or {}).items():
+        name = f"restrictions.{kind}"
         restrictions[kind] = RestrictionDefault(
             kind=kind,
-            duration=_meta_duration(spec, f"restrictions.{kind}", where),
-            source=_source(spec, f"restrictions.{kind}", where),
-            limit=_meta_limit(spec, f"restrictions.{kind}", where),
+            duration=_meta_duration(spec, name, m),
+            source=_source(spec, name, m),
+            limit=_meta_limit(spec, name, m),
         )
     timeline = {
-        key: TimelineDefault(key, _meta_duration(spec, f"timeline.{key}", where), _source(spec, f"timeline.{key}", where))
+        key: TimelineDefault(key, _meta_duration(spec, f"timeline.{key}", m), _source(spec, f"timeline.{key}", m))
         for key, spec in (meta.get("timeline") or {}).items()
     }
+    for key, spec in (meta.get("values") or {}).items():
+        _source(spec, f"values.{key}", m)
     values = {key: dict(spec) for key, spec in (meta.get("values") or {}).items()}
-    for key, spec in values.items():
-        _source(spec, f"values.{key}", where)
-    signs = {key: dict(spec) for key, spec in (meta.get("warning_signs") or {}).items()}
-    for key, spec in signs.items():
-        _source(spec, f"warning_signs.{key}", where)
+    signs: dict[str, dict[str, str]] = {}
+    for key, spec in (meta.get("warning_signs") or {}).items():
+        _source(spec, f"warning_signs.{key}", m)
         if spec.get("tier") not in ("911", "doctor"):
-            raise TemplateError(f"warning_signs.{key}: tier must be '911' or 'doctor'", where)
-    codes = {system: tuple(str(c) for c in values_) for system, values_ in (meta.get("codes") or {}).items()}
+            raise m.error(f"warning_signs.{key}: tier must be '911' or 'doctor'", f"warning_signs.{key}")
+        signs[key] = dict(spec)
+    codes: dict[str, tuple[str, ...]] = {}
+    for system, values_ in (meta.get("codes") or {}).items():
+        if not isinstance(values_, list):
+            raise m.error(f"codes.{system} must be a list of codes", "codes")
+        codes[system] = tuple(str(c) for c in values_)
     languages = tuple(sorted(p.name[: -len(TEMPLATE_SUFFIX)] for p in folder.glob(f"*{TEMPLATE_SUFFIX}")))
     if not languages:
-        raise TemplateError(f"no template (<lang>{TEMPLATE_SUFFIX}) beside the metadata", where)
+        raise m.error(f"no template (<lang>{TEMPLATE_SUFFIX}) beside the metadata")
     return Procedure(
         id=folder.name,
-        title=str(_require(head, "title", where, str)),
-        version=str(_require(head, "version", where, str)),
+        title=str(_require(head, "title", m, str)),
+        version=str(_require(head, "version", m, str)),
         reviewed=reviewed,  # type: ignore[arg-type]
-        reviewed_by=str(_require(head, "reviewed_by", where, str)),
+        reviewed_by=str(_require(head, "reviewed_by", m, str)),
         folder=folder,
         languages=languages,
         codes=codes,
@@ -117,35 +164,35 @@ def load_procedure(folder: Path) -> Procedure:
         timeline=timeline,
         values=values,
         warning_signs=signs,
-        causes=tuple(head.get("causes", ("osteoporosis", "cancer", "trauma"))),
+        causes=tuple(c.strip().lower() for c in causes),
     )
 
 
-def _source(spec: object, name: str, where: str) -> str:
+def _source(spec: object, name: str, meta: _Meta) -> str:
     if not isinstance(spec, dict):
-        raise TemplateError(f"{name} must be a table", where)
+        raise meta.error(f"{name} must be a table", name)
     source = spec.get("source")
     if not isinstance(source, str) or not source.strip():
-        raise TemplateError(f"{name} has no source for its default value", where)
+        raise meta.error(f"{name} has no source for its default value", name)
     return source
 
 
-def _meta_duration(spec: object, name: str, where: str) -> Duration:
+def _meta_duration(spec: object, name: str, meta: _Meta) -> Duration:
     if not isinstance(spec, dict):
-        raise TemplateError(f"{name} must be a table", where)
+        raise meta.error(f"{name} must be a table", name)
     try:
         return parse_duration(spec.get("duration"), name)
     except InputError as exc:
-        raise TemplateError(str(exc), where) from None
+        raise meta.error(str(exc), name) from None
 
 
-def _meta_limit(spec: dict, name: str, where: str) -> Weight | None:
+def _meta_limit(spec: dict, name: str, meta: _Meta) -> Weight | None:
     if "limit" not in spec:
         return None
     try:
         return Weight.parse(spec["limit"], name)
     except InputError as exc:
-        raise TemplateError(str(exc), where) from None
+        raise meta.error(str(exc), name) from None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from ..errors import TemplateError
 from .document import ELEMENTS
@@ -26,10 +28,25 @@ _TAG = re.compile(r"<\s*/?\s*([A-Za-z_][\w:.-]*)")
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
 
+# Names a template may not use even though Jinja2 would provide them: ``self`` (the template
+# object itself) and the usual globals, which are removed from the environment as well.
+FORBIDDEN_NAMES = frozenset({"self", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "caller"})
+# The longest string or list that ``*`` may build, and the largest exponent of ``**``.
+MAX_REPEAT = 10_000
+MAX_EXPONENT = 100
+TEMPLATE_SUFFIX = ".xml.j2"
+
+
 class CheckedLoader(jinja2.FileSystemLoader):
-    """A file loader that rejects unknown elements in the template source, with the line."""
+    """A file loader that rejects unknown elements in the template source, with the line.
+
+    Only ``*.xml.j2`` files in the template folders can be loaded (``include`` and
+    ``extends`` included): never a procedure's metadata or any other file.
+    """
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if not template.endswith(TEMPLATE_SUFFIX):
+            raise jinja2.TemplateNotFound(template, f"only {TEMPLATE_SUFFIX} templates can be loaded, not {template!r}")
         source, filename, uptodate = super().get_source(environment, template)
         scan = _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source)
         for match in _TAG.finditer(scan):
@@ -55,10 +72,50 @@ def time_of_day(context: jinja2.runtime.Context, value: datetime) -> str:
     return format_time(value, "short", locale=context["language"])
 
 
+class HandoutEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, plus: no ``self``, no globals, and bounded ``*`` and ``**``."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for node in tree.find_all(nodes.Name):
+            if node.name in FORBIDDEN_NAMES and node.ctx == "load":
+                raise TemplateError(f"not allowed in a template: {node.name!r}", filename or name, node.lineno)
+        return tree
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"exponent {right!r} is too large")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
+                    raise SecurityError("the result of '*' is too long")
+        return super().call_binop(context, operator, left, right)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user's cache folder, so a cold start skips compiling.
+
+    The cache holds template code only, never patient data; without a writable folder it is off.
+    """
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "dischargegen", "jinja")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    # The pattern names the sandbox rules' version: code compiled under older rules is not reused.
+    return jinja2.FileSystemBytecodeCache(folder, pattern="__dischargegen_s2_%s.cache")
+
+
 @lru_cache(maxsize=8)
 def environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
     """One compiled environment per set of template folders (facility folder first)."""
-    env = SandboxedEnvironment(
+    env = HandoutEnvironment(
+        bytecode_cache=_bytecode_cache(),
         loader=CheckedLoader([str(f) for f in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -82,7 +139,9 @@ def render_template(folders: tuple[Path, ...], name: str, context: Mapping[str, 
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.message or "syntax error", exc.filename or exc.name or name, exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template {exc.name!r} not found", name) from None
+        file, line = _template_frame(exc)  # an include or extends names the file that asked
+        detail = exc.message if exc.message and exc.message != exc.name else f"template {exc.name!r} not found"
+        raise TemplateError(detail, file or name, line) from None
     except Exception as exc:  # undefined names, sandbox violations, errors raised in filters
         file, line = _template_frame(exc)
         raise TemplateError(_describe(exc), file or name, line) from None

@@ -9,6 +9,7 @@ fallback fonts only when a text needs them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,12 +64,20 @@ def _family_for(char: str) -> Family | None:
     return None
 
 
-def first_unprintable(text: str) -> str | None:
-    """The first character of ``text`` that no bundled font can draw, or None."""
+def first_unprintable(text: str) -> tuple[str, str] | None:
+    """The first character of ``text`` that the handout cannot print, and why; or None.
+
+    A character is unprintable when no bundled font has it, or when it belongs to a
+    right-to-left script (Arabic, Hebrew), which needs shaping that the layout does not do.
+    """
     body = register(BODY)
     for char in text:
-        if ord(char) not in body and _family_for(char) is None:
-            return char
+        if ord(char) in body:
+            continue
+        if unicodedata.bidirectional(char) in ("R", "AL", "AN"):
+            return char, "needs right-to-left layout, which handouts do not support yet"
+        if _family_for(char) is None:
+            return char, "is in no bundled font"
     return None
 
 

@@ -1,0 +1,48 @@
+"""Every command has help, appears in the README, and runs as an installed program."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from dischargegen.cli import main
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found.extend(commands(command, f"{prefix}{name} "))
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), commands(main))
+def test_command_has_help_and_is_documented(name: str, command: click.Command) -> None:
+    result = CliRunner().invoke(main, [*name.split(), "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+    assert command.help, f"{name} has no help text"
+    readme = README.read_text(encoding="utf-8")
+    assert f"dischargegen {name}" in readme, f"'dischargegen {name}' is not in the README"
+    for param in command.params:
+        for opt in param.opts:
+            if opt.startswith("--") and opt != "--help":
+                assert opt in readme, f"{name} {opt} is not in the README"
+
+
+@pytest.mark.parametrize("argv", [["dischargegen"], [sys.executable, "-m", "dischargegen"]])
+def test_installed_entry_points(tmp_path: Path, argv: list[str]) -> None:
+    result = subprocess.run([*argv, "make", "--name", "Ann Lee", "--date", "2026-11-24", "--mrn", "42"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "kyphoplasty-2026-11-24-42.pdf").read_bytes().startswith(b"%PDF-")
+    bad = subprocess.run([*argv, "make", "--name", "Ann Lee", "--date", "2026-02-30"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.strip() == "Error: date: '2026-02-30' is not a real calendar date"

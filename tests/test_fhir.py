@@ -1,0 +1,169 @@
+"""from-fhir: FHIR R4 Bundles in, a handout out; every bad Bundle is one line naming the FHIR path."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dischargegen.api import Settings
+from dischargegen.cli import main
+from dischargegen.sources import CodeMap, SourceError
+from dischargegen.sources.fhir import read_bundle
+from pdfcheck import pdf_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
+RAYMON = FIXTURES / "valid" / "synthea-raymon-kyphoplasty.json"
+ALBERTO = FIXTURES / "valid" / "synthea-alberto-spanish-trimmed.json"
+SPEC = FIXTURES / "valid" / "spec-collection-kyphoplasty.json"
+
+# fixture -> (words a person must see in the PDF)
+VALID = {
+    RAYMON.name: ["Raymon Kris", "June 15, 2018", "T12", "Dr. Sharyl Hilpert", "9787411215",
+                  "June 29, 2018 at 10:30", "Acetaminophen 325 MG Oral Tablet", "2 tablets every 6 hours"],
+    ALBERTO.name: ["Alberto Atencio", "May 2, 2019", "L1"],
+    SPEC.name: ["Peter James Chalmers", "December 1, 2013", "L2", "Dr Adam Careful", "022-655 2300",
+                "December 10, 2013", "Oxycodone 5 mg tablets"],
+}
+
+# fixture -> (start of the FHIR path named, a phrase of the message)
+INVALID = {
+    "empty.json": ("input", "empty"),
+    "not-json.json": ("Bundle", "not valid JSON"),
+    "binary-garbage.json": ("Bundle", "not UTF-8"),
+    "not-a-bundle.json": ("Bundle.resourceType", "not 'Bundle'"),
+    "no-patient.json": ("Bundle.entry", "no Patient"),
+    "two-patients-spec-transaction.json": ("Bundle.entry[1].resource(Patient)", "second Patient"),
+    "no-matching-procedure.json": ("Bundle.entry", "no completed Procedure"),
+    "procedure-without-date.json": ("Bundle.entry[5].resource(Procedure).performed[x]", "no performedDateTime"),
+    "partial-procedure-date.json": ("Bundle.entry[5].resource(Procedure).performedDateTime", "not a full date"),
+    "dangling-encounter.json": ("Bundle.entry[5].resource(Procedure).encounter.reference", "dangling reference"),
+    "invalid-birthdate.json": ("Bundle.entry[0].resource(Patient).birthDate", "invalid under FHIR R4"),
+}
+
+
+@pytest.fixture(scope="module")
+def codes(settings: Settings) -> CodeMap:
+    return CodeMap.from_settings(settings)
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_fixture_folders_are_all_covered() -> None:
+    assert sorted(p.name for p in (FIXTURES / "valid").iterdir()) == sorted(VALID)
+    assert sorted(p.name for p in (FIXTURES / "invalid").iterdir()) == sorted(INVALID)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid_bundle_makes_a_handout_with_the_record_facts(name: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["from-fhir", str(FIXTURES / "valid" / name), "-o", "h.pdf"])
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "h.pdf").read_bytes())
+    for words in VALID[name]:
+        assert words in text
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid_bundle_is_one_line_naming_the_path(name: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["from-fhir", str(FIXTURES / "invalid" / name), "-o", "h.pdf"])
+    path, phrase = INVALID[name]
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert lines[0].startswith(f"Error: {path}: ") and phrase in lines[0]
+    assert list(tmp_path.iterdir()) == []  # no partial output of any kind
+
+
+def test_fifty_megabytes_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with open(big, "wb") as handle:
+        handle.write(b'{"resourceType": "Bundle", "entry": [' + b" " * (50 * 1024 * 1024) + b"]}")
+    result = CliRunner().invoke(main, ["from-fhir", str(big), "-o", "h.pdf"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: input: larger than the 20 MB input limit"
+    assert not (tmp_path / "h.pdf").exists()
+
+
+def test_stdin_and_language_fallback_is_a_warning(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["from-fhir", "-", "-o", "h.pdf"], input=ALBERTO.read_bytes())
+    assert result.exit_code == 0
+    assert "Warning: language: no kyphoplasty template in 'es'; the handout is in 'en'" in result.output
+    assert "Alberto" not in result.output  # no patient name in messages
+
+
+def test_explicit_options_win_over_the_record(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["from-fhir", str(RAYMON), "-o", "h.pdf", "--level", "L3",
+                                       "--surgeon", "Dr. Ann Smith", "--restriction", "driving=5d",
+                                       "--cause", "osteoporosis"])
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "h.pdf").read_bytes())
+    assert "L3" in text and "T12" not in text
+    assert "Dr. Ann Smith" in text and "Hilpert" not in text
+    assert "Do not drive until Wednesday, June 20, 2018" in text
+
+
+def test_default_file_name_carries_no_patient_name(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["from-fhir", str(RAYMON)])
+    assert result.exit_code == 0, result.output
+    [made] = [p.name for p in tmp_path.iterdir()]
+    assert made == "kyphoplasty-2018-06-15-ca5da59f-0a70-470d-8b20-a1c847ff9010.pdf"
+
+
+def test_record_facts_and_their_paths(codes: CodeMap) -> None:
+    record = read_bundle(RAYMON.read_bytes(), codes)
+    assert record.facts["mrn"] == "ca5da59f-0a70-470d-8b20-a1c847ff9010"  # the MR identifier, not [0]
+    assert record.paths["mrn"].endswith("resource(Patient).identifier[1].value")
+    assert record.facts["language"] == "en-US"
+    assert record.facts["follow_up"] == "2018-06-29 10:30"  # not the booked visit before the procedure
+    assert record.facility_phone == "9787411215"
+    assert record.context.patient["reference"].startswith("Patient/")
+    assert record.context.encounter == "Encounter/5d534e2f-2194-48dc-88b6-31c0242ea833"
+
+
+def _two_procedures() -> bytes:
+    bundle = load(SPEC)
+    second = copy.deepcopy(next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"))
+    second["resource"].update(id="kypho-earlier", performedDateTime="2013-11-20", bodySite=[{"text": "T9"}])
+    second["fullUrl"] = "http://example.org/fhir/Procedure/kypho-earlier"
+    bundle["entry"].append(second)
+    bundle["type"] = "searchset"
+    return json.dumps(bundle).encode()
+
+
+def test_latest_matching_procedure_wins_unless_one_is_named(codes: CodeMap) -> None:
+    data = _two_procedures()
+    assert read_bundle(data, codes).facts["level"] == "L2"
+    chosen = read_bundle(data, codes, procedure_id="kypho-earlier")
+    assert chosen.facts["level"] == "T9" and chosen.context.procedure == "Procedure/kypho-earlier"
+    with pytest.raises(SourceError, match="--procedure-id: no Procedure with id or fullUrl 'nope'"):
+        read_bundle(data, codes, procedure_id="nope")
+
+
+def test_facility_code_map_adds_local_codes(settings: Settings) -> None:
+    import dataclasses
+
+    bundle = load(SPEC)
+    proc = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure")
+    proc["code"] = {"coding": [{"system": "http://hospital.example.org/procedures", "code": "KYPHO-1"}]}
+    data = json.dumps(bundle).encode()
+    with pytest.raises(SourceError, match="no completed Procedure"):
+        read_bundle(data, CodeMap.from_settings(settings))
+    config = dataclasses.replace(settings.config, codes={"http://hospital.example.org/procedures": {"KYPHO-1": "kyphoplasty"}})
+    local = CodeMap.from_settings(dataclasses.replace(settings, config=config))
+    assert read_bundle(data, local).facts["procedure"] == "kyphoplasty"
+
+
+def test_invalid_value_from_the_record_names_its_fhir_path(tmp_path: Path) -> None:
+    bundle = load(SPEC)
+    proc = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure")
+    proc["bodySite"] = [{"text": "T12 " * 20}]
+    (tmp_path / "b.json").write_text(json.dumps(bundle))
+    result = CliRunner().invoke(main, ["from-fhir", "b.json", "-o", "h.pdf"])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: Bundle.entry[5].resource(Procedure).bodySite[0]: is longer than 40 characters")
+    assert not (tmp_path / "h.pdf").exists()

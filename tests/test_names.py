@@ -1,0 +1,62 @@
+"""Names in Latin, Vietnamese, Greek and Cyrillic scripts print with the right glyphs."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from pypdf import PdfReader
+
+from dischargegen.errors import InputError
+
+from pdfcheck import pdf_text
+
+# Letters a nurse may type in a name: Latin with accents, Vietnamese, Greek, Cyrillic.
+SCRIPTS = [
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßĀāĂăĄąĆćČčĐđĘęĞğİıŁłŃńŐőŒœŘřŚśŞşŠšŢţŰűŸŹźŻżŽž",
+    "ảạấầẩẫậắằẳẵặẻẽẹếềểễệỉịỏọốồổỗộớờởỡợủụứừửữựỳỵỷỹƠơƯư",
+    "αβγδεζηθικλμνξοπρστυφχψωΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩάέήίόύώ",
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯіїєґ",
+]
+word = st.sampled_from(SCRIPTS).flatmap(lambda letters: st.text(alphabet=letters, min_size=1, max_size=12))
+names = st.lists(word, min_size=1, max_size=3).map(" ".join)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names)
+def test_any_name_in_these_scripts_prints(render, name: str) -> None:  # type: ignore[no-untyped-def]
+    text = pdf_text(render({"name": name}))
+    assert name in text
+
+
+@pytest.mark.parametrize(
+    ("name", "font"),
+    [("Nguyễn Thị Ánh", "NotoSans"), ("Ελένη Παπαδοπούλου", "NotoSans"), ("Ирина Петрова", "NotoSans"), ("Zoë Ørsted", None)],
+)
+def test_fallback_fonts_used_only_when_needed(render, name: str, font: str | None) -> None:  # type: ignore[no-untyped-def]
+    reader = PdfReader(io.BytesIO(render({"name": name})))
+    fonts = {str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    if font:
+        assert any(font in f for f in fonts)
+    else:
+        assert all("Atkinson" in f for f in fonts)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("王芳", "is in no bundled font"), ("김민준", "is in no bundled font"), ("\U0001d49c", "is in no bundled font"),
+     ("محمد", "needs right-to-left layout"), ("Ann שרה", "needs right-to-left layout")],
+)
+def test_unprintable_characters_are_an_error(render, name: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError) as info:
+        render({"name": name})
+    assert str(info.value).startswith("name: the character")
+    assert reason in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["Ann\x00Lee", "Ann\tLee", "Ann\u2028Lee", "\x1b[31mRed"])
+def test_control_characters_are_rejected(render, name: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match=r"^name: contains a control character"):
+        render({"name": name})

@@ -1,0 +1,165 @@
+"""`dischargegen templates list|check|preview`, and the shipped handouts as a reader sees them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dischargegen.api import load_settings, make_handout, render_pdf
+from dischargegen.cli import main
+from dischargegen.config import Config
+from dischargegen.content.checks import check_templates, count_pages
+from dischargegen.content.readability import measure, split_sentences, syllables, vowel_syllables
+from dischargegen.model import RenderOptions
+from pdfcheck import pdf_pages, pdf_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "templates"
+SHIPPED = ("kyphoplasty", "vertebroplasty")
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["templates", *args])
+
+
+@pytest.fixture(scope="module")
+def shipped_report():  # type: ignore[no-untyped-def]
+    return check_templates(Config())
+
+
+def test_list_shows_every_procedure_language_version_and_review_date() -> None:
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
+    assert rows["kyphoplasty"][1:4] == ["en", "1.0.0", "2026-11-25"]
+    assert rows["vertebroplasty"][1:4] == ["en", "1.0.0", "2026-11-26"]
+    assert "shipped" in rows["vertebroplasty"]
+
+
+def test_check_passes_on_every_shipped_template(shipped_report) -> None:  # type: ignore[no-untyped-def]
+    assert shipped_report.ok, [f for r in shipped_report.results for f in r.all_findings()]
+    assert {(r.procedure, r.language) for r in shipped_report.results} == {(p, "en") for p in SHIPPED}
+    for result in shipped_report.results:
+        assert result.all_findings() == []  # not even a warning
+        assert len(result.variants) == 16  # 4 causes (with none) x optional fields x large print
+        for v in result.variants:
+            assert v.grade is not None and v.grade <= 6.0
+            assert v.alert_911_page == 1
+            assert v.long_sentences == [] and v.long_lists == []
+            if not v.variant.large_print:
+                assert v.pages is not None and v.pages <= 2
+
+
+def test_check_cli_table_and_exit_status() -> None:
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0].split()
+    assert header == ["PROCEDURE", "LANG", "VARIANT", "PAGES", "GRADE", "SMOG", "LONGEST", "911", "RESULT"]
+    assert "vertebroplasty  en    osteoporosis, all fields, large" in result.output
+    assert "2 template(s) checked: 0 failed, 0 warning(s)." in result.output
+
+
+def test_check_json_names_only_the_procedures_asked_for() -> None:
+    result = run("check", "vertebroplasty", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ok"] is True
+    assert [t["procedure"] for t in report["templates"]] == ["vertebroplasty"]
+    variant = report["templates"][0]["variants"][0]
+    assert set(variant) >= {"pages", "grade", "smog", "longest_sentence", "long_sentences", "long_lists", "alert_911_page"}
+    assert variant["longest_sentence"]["words"] <= 20
+
+
+def test_check_unknown_procedure_is_a_usage_error() -> None:
+    result = run("check", "hipplasty")
+    assert result.exit_code == 2
+    assert "Error: procedure: unknown procedure 'hipplasty'" in result.output
+
+
+def test_review_date_over_24_months_is_a_warning_not_a_failure() -> None:
+    report = check_templates(Config(), procedures=["vertebroplasty"], today=date(2029, 1, 1))
+    assert report.ok
+    warnings = [f for r in report.results for f in r.all_findings()]
+    assert [(f.level, f.code) for f in warnings] == [("warning", "review")]
+    assert "2026-11-26, more than 24 months ago" in warnings[0].message
+
+
+def test_preview_is_marked_as_a_sample_on_every_page(tmp_path: Path) -> None:
+    out = tmp_path / "preview.pdf"
+    result = run("preview", "vertebroplasty", "--cause", "osteoporosis", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    pages = pdf_pages(out.read_bytes())
+    assert len(pages) == 2
+    for page in pages:
+        assert "SAMPLE: not for a patient" in page
+    assert "Keep your bones strong" in pages[-1]
+
+
+def test_preview_default_name_large_print_and_bad_cause() -> None:
+    result = run("preview", "kyphoplasty", "--large-print")
+    assert result.exit_code == 0, result.output
+    data = Path("sample-kyphoplasty-en-large.pdf").read_bytes()
+    assert count_pages(data) == len(pdf_pages(data)) >= 3
+    bad = run("preview", "kyphoplasty", "--cause", "gout")
+    assert bad.exit_code == 2 and "Error: cause: unknown cause 'gout'" in bad.output
+    assert not list(Path(".").glob("sample-kyphoplasty-en-gout*"))
+
+
+def test_vertebroplasty_handout_shows_its_own_defaults_and_dates() -> None:
+    settings = load_settings()
+    handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "procedure": "vertebroplasty"}, settings)
+    pages = pdf_pages(render_pdf(handout, settings))
+    text = " ".join(pages)
+    assert "Going home after your vertebroplasty" in text
+    assert "Do not lift more than 10 lb (4.5 kg) until Tuesday, February 16, 2027." in text  # 12 weeks
+    assert "Do not bend, twist or do hard exercise until Tuesday, January 5, 2027." in text  # 6 weeks
+    assert "Do not drive until Thursday, November 26, 2026." in text
+    assert "Do not soak in a bath, pool or hot tub until Tuesday, December 1, 2026." in text
+    assert "balloon" not in text  # that is kyphoplasty
+    call_911 = pages[0][pages[0].index("Call 911"):pages[0].index("Call your doctor")]
+    assert "You cannot control your bladder or bowels" in call_911
+    assert all("Vertebroplasty handout, version 1.0.0, reviewed 2026-11-26" in page for page in pages)
+
+
+def test_kyphoplasty_keeps_its_six_week_lifting_limit() -> None:
+    settings = load_settings()
+    text = pdf_text(render_pdf(make_handout({"name": "Ann Lee", "date": "2026-11-24"}, settings), settings))
+    assert "Do not lift more than 10 lb (4.5 kg) until Tuesday, January 5, 2027." in text
+    assert "balloon" in text
+
+
+def test_facility_config_changes_a_vertebroplasty_default(tmp_path: Path) -> None:
+    config = tmp_path / "facility.toml"
+    config.write_text('[facility]\nunits = "kg"\n\n'
+                      '[procedures.vertebroplasty.restrictions.lifting]\nlimit = "5lb"\nduration = "3w"\n')
+    settings = load_settings(config)
+    handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "procedure": "vertebroplasty"}, settings)
+    text = pdf_text(render_pdf(handout, settings))
+    assert "Do not lift more than 2.3 kg (5 lb) until Tuesday, December 15, 2026." in text
+    assert "4 liter jug of milk weighs about 4 kg" in text
+
+
+@pytest.mark.parametrize("procedure", SHIPPED)
+@pytest.mark.parametrize("cause", [None, "osteoporosis", "cancer", "trauma"])
+def test_pdf_text_grade_at_most_six_even_with_headings_run_together(procedure: str, cause: str | None) -> None:
+    """The grade of the text as pypdf extracts it, one block: stricter than the checker's."""
+    settings = load_settings()
+    facts = {"name": "Ann Lee", "date": "2026-11-24", "procedure": procedure, "cause": cause,
+             "surgeon": "Dr. Ann Smith", "follow_up": "2026-12-08 10:30"}
+    handout = make_handout({k: v for k, v in facts.items() if v}, settings)
+    reading = measure([pdf_text(render_pdf(handout, settings, RenderOptions()))])
+    assert reading.grade <= 6.0
+
+
+def test_readability_counts() -> None:
+    assert split_sentences("Call Dr. Smith at 10:30. A fever of 100.4 °F is high! Rest.") == [
+        "Call Dr. Smith at 10:30.", "A fever of 100.4 °F is high!", "Rest."]
+    assert [vowel_syllables(w) for w in ("medicine", "needle", "radiology", "bandage", "walk")] == [3, 2, 5, 2, 1]
+    assert syllables("osteoporosis") >= 5
+    easy = measure(["Rest today.", "Walk a bit more each day."])
+    hard = measure(["Postoperative anticoagulation necessitates individualized pharmacological consideration."])
+    assert easy.grade < 2 < 12 < hard.grade
+    assert hard.smog > easy.smog
