@@ -75,9 +75,10 @@ class Builder:
         raise AssertionError(f"unhandled element {tag}")  # the parser admits no other block
 
     def bullets(self, node: Node) -> ListFlowable:
-        items = [ListItem(Paragraph(inline(li.runs), self.s.bullet), leftIndent=self.s.size * 1.3) for li in node.children]
+        items = [ListItem(Paragraph(inline(li.runs), self.s.bullet)) for li in node.children]
         return ListFlowable(items, bulletType="bullet", start="\u2022", bulletFontName=BODY.name,
-                            bulletFontSize=self.s.size, leftIndent=self.s.size * 1.3, spaceAfter=self.s.space)
+                            bulletFontSize=self.s.size, leftIndent=self.s.size * 1.2,
+                            bulletDedent=self.s.size * 0.9, spaceAfter=self.s.space)
 
     def alert(self, node: Node, width: float) -> Table:
         emergency = node.attrs["tier"] == "911"

@@ -53,7 +53,7 @@ def styles(large_print: bool) -> Styles:
     heading_size = size + (4 if large_print else 2.5)
     return Styles(
         body=style("body"),
-        bullet=style("bullet", leftIndent=size * 1.3, bulletIndent=size * 0.3, spaceAfter=size * 0.2),
+        bullet=style("bullet", spaceAfter=size * 0.2),
         title=style("title", fontName=bold, fontSize=size + 8, leading=(size + 8) * 1.2, spaceAfter=size * 0.3),
         lead=style("lead", fontSize=size + 1, leading=(size + 1) * 1.3, spaceAfter=size * 0.5),
         heading=style("heading", fontName=bold, fontSize=heading_size, leading=heading_size * 1.25,
