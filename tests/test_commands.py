@@ -17,7 +17,10 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         found.append((f"{prefix}{name}", command))
         if isinstance(command, click.Group):
             found.extend(commands(command, f"{prefix}{name} "))
@@ -46,3 +49,23 @@ def test_installed_entry_points(tmp_path: Path, argv: list[str]) -> None:
     bad = subprocess.run([*argv, "make", "--name", "Ann Lee", "--date", "2026-02-30"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip() == "Error: date: '2026-02-30' is not a real calendar date"
+
+
+def test_main_help_summaries_match_the_commands() -> None:
+    """`dischargegen --help` shows summaries without importing the commands: they must not drift."""
+    from dischargegen.cli import COMMANDS
+
+    for name, (_, _, summary) in COMMANDS.items():
+        command = main.get_command(click.Context(main), name)
+        assert command is not None and command.help
+        assert " ".join(command.help.split()).startswith(summary.rstrip(".")), name
+    listing = CliRunner().invoke(main, ["--help"]).output
+    assert all(name in listing for name in COMMANDS)
+
+
+def test_help_imports_no_command_module() -> None:
+    code = "import sys; from dischargegen.cli import main; main(['--help'], standalone_mode=False); " \
+           "print(sorted(m for m in sys.modules if m.startswith('dischargegen')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['dischargegen', 'dischargegen.cli']"

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import hl7
+import click
 import pytest
 from click.testing import CliRunner
 from fhir.resources.R4B.bundle import Bundle
@@ -126,5 +127,6 @@ def test_no_writeback_when_the_pdf_cannot_be_written(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["from-fhir", "from-hl7"])
 def test_every_make_option_is_accepted(command: str) -> None:
-    make = {p.name for p in main.commands["make"].params} - {"input_file"}
-    assert make <= {p.name for p in main.commands[command].params}
+    context = click.Context(main)
+    make = {p.name for p in main.get_command(context, "make").params} - {"input_file"}
+    assert make <= {p.name for p in main.get_command(context, command).params}

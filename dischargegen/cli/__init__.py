@@ -7,6 +7,7 @@ a traceback unless ``DISCHARGEGEN_DEBUG`` is set.
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -15,8 +16,34 @@ import click
 from .. import __version__
 
 
+# name -> (module in this package, attribute, the one line that `dischargegen --help` shows).
+# Modules load only when their command runs, so that `--help` costs little more than Click.
+COMMANDS = {
+    "make": ("make", "make", "Make one patient's handout."),
+    "procedures": ("make", "procedures", "List the procedures that can be made, with each default in force."),
+    "from-fhir": ("ehr", "from_fhir", "Make the handout from a FHIR R4 Bundle."),
+    "from-hl7": ("ehr", "from_hl7", "Make the handout from an HL7 v2 ADT^A03 message."),
+    "batch": ("ehr", "batch", "Make handouts for many inputs."),
+    "templates": ("templates", "templates", "List, check and preview the procedure templates."),
+}
+
+
 class Group(click.Group):
-    """Turns the library's errors into one-line messages and exit statuses."""
+    """Loads commands on demand, and turns the library's errors into one-line messages."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][2]) for name in self.list_commands(ctx)])
 
     def invoke(self, ctx: click.Context) -> Any:
         from ..errors import DischargeError
@@ -42,8 +69,3 @@ class Group(click.Group):
 @click.version_option(__version__, prog_name="dischargegen")
 def main() -> None:
     """Make personal, printable discharge handouts (PDF) for a patient."""
-
-
-from . import make as _make  # noqa: E402,F401  (registers the commands)
-from . import ehr as _ehr  # noqa: E402,F401  (from-fhir, from-hl7, batch)
-from . import templates as _templates  # noqa: E402,F401

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from . import main
 from .options import FACT_OPTIONS, OUTPUT_OPTIONS, deliver, explicit_facts, handout_options, load, render_options, warn
 
 WRITEBACK_HELP = "Write the FHIR R4 DocumentReference (type LOINC 69730-0, the PDF inline) to FILE."
@@ -36,7 +35,7 @@ def _run(kind: str, source: str, params: dict[str, Any], writebacks: dict[str, s
             click.echo(f"Wrote {target}", err=True)
 
 
-@main.command("from-fhir")
+@click.command("from-fhir")
 @click.argument("bundle", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--procedure-id", help="Use the Procedure with this id or fullUrl (default: the latest completed one whose code is mapped).")
 @click.option("--document-reference", "docref", type=click.Path(dir_okay=False), metavar="FILE", help=WRITEBACK_HELP)
@@ -60,7 +59,7 @@ def from_fhir(bundle: str, procedure_id: str | None, docref: str | None, bundle_
     _run(FHIR, bundle, params, {"document_reference": docref, "bundle": bundle_out}, procedure_id)
 
 
-@main.command("from-hl7")
+@click.command("from-hl7")
 @click.argument("message", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--mdm", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write an HL7 v2.5.1 MDM^T02 (PID/PV1 from the input, TXA, OBX of type ED with the PDF) to FILE.")
@@ -102,7 +101,7 @@ def _batch_options(command: Any) -> Any:
     return command
 
 
-@main.command()
+@click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the handouts and write-backs (created if missing).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: the number of cores).")

@@ -6,11 +6,10 @@ from typing import IO, Any
 
 import click
 
-from . import main
 from .options import explicit_facts, handout_options, load, merge_facts, render_options, warn, deliver
 
 
-@main.command()
+@click.command()
 @click.option("--input", "input_file", type=click.File("rb"),
               help="JSON file of facts (keys are the long option names), or - for standard input.")
 @handout_options
@@ -40,7 +39,7 @@ def make(input_file: IO[bytes] | None, **params: Any) -> None:
     deliver(render_pdf(handout, settings, render_options(params, large_print)), handout, params)
 
 
-@main.command()
+@click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Facility config TOML.")
 @click.option("--templates-dir", type=click.Path(file_okay=False), help="Facility templates folder.")
 def procedures(config_path: str | None, templates_dir: str | None) -> None:

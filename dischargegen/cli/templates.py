@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from . import main
 
 _CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                        help="Facility config TOML (its templates_dir and default values are used).")
@@ -20,7 +19,7 @@ def _settings(config_path: Path | None, templates_dir: Path | None):  # type: ig
     return load_settings(config_path, templates_dir)
 
 
-@main.group("templates")
+@click.group("templates")
 def templates() -> None:
     """List, check and preview the procedure templates (shipped and the facility's)."""
 
