@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 import click
@@ -65,7 +66,21 @@ class Group(click.Group):
             ctx.exit(70)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _help_width() -> int:
+    """The width of help text, as Click computes it, without Click importing shutil for it."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):
+            columns = 80
+    return max(min(columns, 100) - 2, 50)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "terminal_width": _help_width()})
 @click.version_option(__version__, prog_name="dischargegen")
 def main() -> None:
     """Make personal, printable discharge handouts (PDF) for a patient."""
