@@ -167,3 +167,16 @@ def test_invalid_value_from_the_record_names_its_fhir_path(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert result.output.startswith("Error: Bundle.entry[5].resource(Procedure).bodySite[0]: is longer than 40 characters")
     assert not (tmp_path / "h.pdf").exists()
+
+
+def test_vertebroplasty_code_picks_its_own_template(tmp_path: Path) -> None:
+    """CPT 22511 maps to vertebroplasty through its procedure.toml, with its 12-week lifting limit."""
+    text = (FIXTURES / "valid" / "synthea-raymon-kyphoplasty.json").read_text(encoding="utf-8")
+    assert '"22513"' in text
+    (tmp_path / "vp.json").write_text(text.replace('"22513"', '"22511"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["from-fhir", str(tmp_path / "vp.json"), "-o", str(tmp_path / "vp.pdf")])
+    assert result.exit_code == 0, result.output
+    handout = pdf_text((tmp_path / "vp.pdf").read_bytes())
+    assert "Going home after your vertebroplasty" in handout
+    assert "Friday, June 15, 2018" in handout
+    assert "until Friday, September 7, 2018" in handout  # lifting: 12 weeks after the procedure
