@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import Config, load_config
 from .content.catalog import Catalog, load_catalog
@@ -21,8 +20,7 @@ from .model import Handout, RenderOptions
 __all__ = ["Settings", "load_settings", "make_handout", "render_pdf", "RenderOptions", "Handout"]
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The facility configuration and the procedures it can make, loaded once per process."""
 
     config: Config

@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DischargeError, InputError
-from .sources import MAX_INPUT_BYTES, CodeMap, SourceError, handout_from_record, read_input
+from .sources import (
+    MAX_INPUT_BYTES,
+    CodeMap,
+    SourceError,
+    handout_from_record,
+    read_input,
+)
 
 if TYPE_CHECKING:
     from .api import Settings

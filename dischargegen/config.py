@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from .errors import ConfigError
 from .model import PAGE_SIZES, Facility
@@ -18,13 +20,12 @@ from .model import PAGE_SIZES, Facility
 _FACILITY_KEYS = {"name", "phone", "phone_24h", "units", "page_size", "logo"}
 
 
-@dataclass(frozen=True)
-class Config:
-    facility: Facility = field(default_factory=Facility)
+class Config(NamedTuple):
+    facility: Facility = Facility()
     # procedure id -> {"restrictions": {kind: {...}}, "timeline": {key: {...}}}
-    procedures: dict[str, dict[str, dict[str, dict[str, str]]]] = field(default_factory=dict)
+    procedures: Mapping[str, dict[str, dict[str, dict[str, str]]]] = MappingProxyType({})
     # code system -> code -> procedure id (added to the codes in each procedure's metadata)
-    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    codes: Mapping[str, dict[str, str]] = MappingProxyType({})
     templates_dir: Path | None = None
     path: Path | None = None
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from .errors import InputError
 
@@ -18,8 +18,7 @@ _UNIT_WORDS = {"d": ("day", "days"), "w": ("week", "weeks"), "m": ("month", "mon
 _MAX = {"d": 731, "w": 104, "m": 24}
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(NamedTuple):
     """A span of days (``d``), weeks (``w``) or calendar months (``m``)."""
 
     amount: int

@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import Config
 from .content.catalog import Catalog, Procedure
@@ -139,8 +138,7 @@ def parse_restriction(spec: object, field: str = "restriction") -> tuple[str, di
     return kind, parts
 
 
-@dataclass(frozen=True)
-class DefaultInForce:
+class DefaultInForce(NamedTuple):
     """A procedure default as the facility runs it: its value and where the value came from."""
 
     kind: str
@@ -209,7 +207,6 @@ def _restrictions(facts: Mapping[str, Any], procedure: Procedure, config: Config
             text = clean_text(parts.get("text"), field, required=True, max_length=200)
             customs.append(Restriction(CUSTOM, duration, duration.after(start), None, text, "patient"))
             continue
-        limit = None
         if "limit" in parts:
             if procedure.restrictions[kind].limit is None:
                 raise InputError(field, "takes no weight limit, only a duration")

@@ -7,9 +7,9 @@ Every entry point (CLI options, JSON, FHIR, HL7 v2) builds a :class:`Handout` th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from .dates import Duration
 from .errors import InputError
@@ -18,8 +18,7 @@ KG_PER_LB = Decimal("0.45359237")
 _LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(lb|lbs|kg)\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Weight:
+class Weight(NamedTuple):
     """A weight limit as the clinician gave it (``10lb``, ``4.5kg``)."""
 
     value: Decimal
@@ -61,8 +60,7 @@ def _number(value: Decimal) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Restriction:
+class Restriction(NamedTuple):
     """One activity restriction in force, with the calendar date it ends."""
 
     kind: str  # a kind the procedure defines (lifting, activity, driving, soaking) or "custom"
@@ -73,23 +71,20 @@ class Restriction:
     origin: str = "template"  # "template", "facility" or "patient": where its values came from
 
 
-@dataclass(frozen=True)
-class Patient:
+class Patient(NamedTuple):
     name: str
     dob: date | None = None
     mrn: str | None = None
 
 
-@dataclass(frozen=True)
-class Medication:
+class Medication(NamedTuple):
     """A discharge medicine from the record: its name and the instructions as written."""
 
     name: str
     instructions: str | None = None
 
 
-@dataclass(frozen=True)
-class Facility:
+class Facility(NamedTuple):
     """Facility settings from the TOML config; absent values leave their lines out."""
 
     name: str | None = None
@@ -100,8 +95,7 @@ class Facility:
     logo: str | None = None
 
 
-@dataclass(frozen=True)
-class Handout:
+class Handout(NamedTuple):
     """Everything a handout prints, final: no lookups or date arithmetic happen after this."""
 
     procedure: str
@@ -110,7 +104,7 @@ class Handout:
     procedure_date: date
     restrictions: tuple[Restriction, ...]
     timeline: dict[str, date]  # named care dates computed from the procedure's defaults
-    facility: Facility = field(default_factory=Facility)
+    facility: Facility = Facility()
     level: str | None = None
     cause: str | None = None
     surgeon: str | None = None
@@ -123,8 +117,7 @@ class Handout:
 PAGE_SIZES = ("letter", "a4")
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     """How to render: shared by the CLI, the library API and the EHR hook."""
 
     large_print: bool = False

@@ -145,16 +145,14 @@ def test_latest_matching_procedure_wins_unless_one_is_named(codes: CodeMap) -> N
 
 
 def test_facility_code_map_adds_local_codes(settings: Settings) -> None:
-    import dataclasses
-
     bundle = load(SPEC)
     proc = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure")
     proc["code"] = {"coding": [{"system": "http://hospital.example.org/procedures", "code": "KYPHO-1"}]}
     data = json.dumps(bundle).encode()
     with pytest.raises(SourceError, match="no completed Procedure"):
         read_bundle(data, CodeMap.from_settings(settings))
-    config = dataclasses.replace(settings.config, codes={"http://hospital.example.org/procedures": {"KYPHO-1": "kyphoplasty"}})
-    local = CodeMap.from_settings(dataclasses.replace(settings, config=config))
+    config = settings.config._replace(codes={"http://hospital.example.org/procedures": {"KYPHO-1": "kyphoplasty"}})
+    local = CodeMap.from_settings(settings._replace(config=config))
     assert read_bundle(data, local).facts["procedure"] == "kyphoplasty"
 
 

@@ -20,6 +20,15 @@ def run(*args: str, input: str | bytes | None = None):  # type: ignore[no-untype
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
 
+def assert_usage_error(result, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Exit status 2 and exactly one line, "Error: ...", that holds ``message``; no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+
+
 def test_minimal_make_writes_the_file(tmp_path: Path) -> None:
     result = run(*BASE, "-o", "handout.pdf")
     assert result.exit_code == 0, result.output
@@ -108,11 +117,7 @@ BAD = [
 @pytest.mark.parametrize(("args", "message"), BAD)
 def test_bad_input_one_line_exit_2_no_file(tmp_path: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["make", *args, "-o", "out.pdf"])
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert message in lines[0]
-    assert "Traceback" not in result.output
+    assert_usage_error(result, message)
     assert os.listdir(tmp_path) == [] or os.listdir(tmp_path) == ["xdg-config"]
 
 
@@ -133,8 +138,7 @@ def test_bad_input_one_line_exit_2_no_file(tmp_path: Path, args: list[str], mess
 def test_bad_json_input(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "p.json").write_text(content)
     result = CliRunner().invoke(main, ["make", "--input", "p.json", "-o", "out.pdf"])
-    assert result.exit_code == 2
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert_usage_error(result, message)
     assert not (tmp_path / "out.pdf").exists()
 
 
@@ -191,13 +195,13 @@ def test_no_config_no_placeholders(tmp_path: Path) -> None:
 def test_bad_config(tmp_path: Path, config: str, message: str) -> None:
     (tmp_path / "c.toml").write_text(config)
     result = CliRunner().invoke(main, [*BASE, "--config", "c.toml", "-o", "a.pdf"])
-    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert_usage_error(result, message)
     assert not (tmp_path / "a.pdf").exists()
 
 
 def test_missing_config_file_named() -> None:
     result = CliRunner().invoke(main, [*BASE, "--config", "nope.toml"])
-    assert result.exit_code == 2 and "nope.toml: config file not found" in result.stderr
+    assert_usage_error(result, "nope.toml: config file not found")
 
 
 def test_print_without_lp_keeps_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

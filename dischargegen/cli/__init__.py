@@ -16,7 +16,6 @@ import click
 
 from .. import __version__
 
-
 # name -> (module in this package, attribute, the one line that `dischargegen --help` shows).
 # Modules load only when their command runs, so that `--help` costs little more than Click.
 COMMANDS = {

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .options import FACT_OPTIONS, OUTPUT_OPTIONS, deliver, explicit_facts, handout_options, load, render_options, warn
+from .options import (
+    FACT_OPTIONS,
+    OUTPUT_OPTIONS,
+    deliver,
+    explicit_facts,
+    handout_options,
+    load,
+    render_options,
+    warn,
+)
 
 WRITEBACK_HELP = "Write the FHIR R4 DocumentReference (type LOINC 69730-0, the PDF inline) to FILE."
 
@@ -124,9 +134,17 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, docref: bool,
     \b
     dischargegen batch exports/ --outdir out/ --jobs 2 --document-reference --mdm
     """
-    from ..batch import BatchSettings, Wants, default_jobs, find_jobs, run_batch, stderr_is_terminal
+    from ..batch import (
+        BatchSettings,
+        Wants,
+        default_jobs,
+        find_jobs,
+        run_batch,
+        stderr_is_terminal,
+    )
     from ..errors import OutputError
 
+    gc.enable()  # the program switches it off for one-shot commands; a batch runs for long
     load(params)  # a bad config or templates folder is one error now, not one per input
     try:
         outdir.mkdir(parents=True, exist_ok=True)

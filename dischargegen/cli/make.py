@@ -6,7 +6,15 @@ from typing import IO, Any
 
 import click
 
-from .options import explicit_facts, handout_options, load, merge_facts, render_options, warn, deliver
+from .options import (
+    deliver,
+    explicit_facts,
+    handout_options,
+    load,
+    merge_facts,
+    render_options,
+    warn,
+)
 
 
 @click.command()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-
 _CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                        help="Facility config TOML (its templates_dir and default values are used).")
 _TEMPLATES_DIR = click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path),

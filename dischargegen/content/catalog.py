@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from ..dates import Duration, parse_duration
 from ..errors import InputError, TemplateError
@@ -25,23 +25,20 @@ if not SHIPPED_TEMPLATES.is_dir():  # running from a source checkout
 TEMPLATE_SUFFIX = ".xml.j2"
 
 
-@dataclass(frozen=True)
-class RestrictionDefault:
+class RestrictionDefault(NamedTuple):
     kind: str
     duration: Duration
     source: str
     limit: Weight | None = None
 
 
-@dataclass(frozen=True)
-class TimelineDefault:
+class TimelineDefault(NamedTuple):
     key: str
     duration: Duration
     source: str
 
 
-@dataclass(frozen=True)
-class Procedure:
+class Procedure(NamedTuple):
     id: str
     title: str
     version: str
@@ -52,8 +49,8 @@ class Procedure:
     codes: dict[str, tuple[str, ...]]
     restrictions: dict[str, RestrictionDefault]
     timeline: dict[str, TimelineDefault]
-    values: dict[str, dict[str, object]] = field(default_factory=dict)  # other defaults, with sources
-    warning_signs: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> tier, source
+    values: dict[str, dict[str, object]]  # other defaults, with sources
+    warning_signs: dict[str, dict[str, str]]  # key -> tier, source
     causes: tuple[str, ...] = ("osteoporosis", "cancer", "trauma")
 
     def template_name(self, language: str) -> str:
@@ -195,8 +192,7 @@ def _meta_limit(spec: dict, name: str, meta: _Meta) -> Weight | None:
         raise meta.error(str(exc), name) from None
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(NamedTuple):
     """The procedures found in the template folders, facility folder first."""
 
     folders: tuple[Path, ...]

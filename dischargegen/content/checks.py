@@ -203,13 +203,12 @@ def sample_handout(procedure: Procedure, language: str, variant: Variant, config
     handout = build_handout(sample_facts(procedure, language, variant), config=config, catalog=catalog)
     if variant.full:
         facility = handout.facility
-        filled = dataclasses.replace(
-            facility,
+        filled = facility._replace(
             name=facility.name or SAMPLE_FACILITY.name,
             phone=facility.phone or SAMPLE_FACILITY.phone,
             phone_24h=facility.phone_24h or SAMPLE_FACILITY.phone_24h,
         )
-        handout = dataclasses.replace(handout, facility=filled)
+        handout = handout._replace(facility=filled)
     return handout
 
 

@@ -22,9 +22,8 @@ Templates see exactly these names (and the filters ``longdate`` and ``time``)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..model import Handout, RenderOptions, Restriction
 from .catalog import Procedure
@@ -36,8 +35,7 @@ CONTEXT_NAMES = frozenset({
 })
 
 
-@dataclass(frozen=True)
-class RestrictionView:
+class RestrictionView(NamedTuple):
     kind: str
     limit: str | None
     ends: date
@@ -45,8 +43,7 @@ class RestrictionView:
     text: str | None
 
 
-@dataclass(frozen=True)
-class ProcedureView:
+class ProcedureView(NamedTuple):
     id: str
     title: str
     version: str

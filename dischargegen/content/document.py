@@ -24,7 +24,7 @@ nothing that came from a field value can become markup.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from xml.parsers import expat
 
 from ..errors import TemplateError
@@ -62,21 +62,24 @@ TEXT_ELEMENTS = frozenset({"title", "lead", "p", "small", "li", "date", "check"}
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass
-class Run:
+class Run(NamedTuple):
     """A piece of running text: plain or bold; ``text == "\\n"`` is a line break."""
 
     text: str
     bold: bool = False
 
 
-@dataclass
 class Node:
-    tag: str
-    attrs: dict[str, str]
-    line: int
-    children: list[Node] = field(default_factory=list)
-    runs: list[Run] = field(default_factory=list)  # for text elements
+    """An element of the document: block children, or runs of text for a text element."""
+
+    __slots__ = ("tag", "attrs", "line", "children", "runs")
+
+    def __init__(self, tag: str, attrs: dict[str, str], line: int) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.line = line
+        self.children: list[Node] = []
+        self.runs: list[Run] = []  # for text elements
 
     def text(self) -> str:
         """The plain text of this node and everything under it."""

@@ -61,7 +61,9 @@ def longdate(context: jinja2.runtime.Context, value: date | datetime) -> str:
     """Weekday and full date in the handout's language: ``Tuesday, January 5, 2027``."""
     from babel.dates import format_date
 
-    return format_date(value, "full", locale=context["language"])
+    from .locale_data import date_locale
+
+    return format_date(value, "full", locale=date_locale(context["language"]))
 
 
 @jinja2.pass_context
@@ -69,7 +71,9 @@ def time_of_day(context: jinja2.runtime.Context, value: datetime) -> str:
     """Time of day in the language's short form: ``10:30 AM``."""
     from babel.dates import format_time
 
-    return format_time(value, "short", locale=context["language"])
+    from .locale_data import date_locale
+
+    return format_time(value, "short", locale=date_locale(context["language"]))
 
 
 class HandoutEnvironment(ImmutableSandboxedEnvironment):
@@ -99,13 +103,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
     The cache holds template code only, never patient data; without a writable folder it is off.
     """
-    import os
+    from .locale_data import cache_folder
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "dischargegen", "jinja")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
+    folder = cache_folder("jinja")
+    if folder is None:
         return None
     # The pattern names the sandbox rules' version: code compiled under older rules is not reused.
     return jinja2.FileSystemBytecodeCache(folder, pattern="__dischargegen_s2_%s.cache")

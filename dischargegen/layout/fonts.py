@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
+from typing import NamedTuple
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 if not FONTS_DIR.is_dir():  # running from a source checkout
     FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     name: str
     regular: str
     bold: str

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import inch
@@ -18,8 +17,7 @@ PAGE_SIZES = {"letter": LETTER, "a4": A4}
 MARGIN = 0.7 * inch
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(NamedTuple):
     """What the header and footer print; every string is already Paragraph markup."""
 
     header_left: str

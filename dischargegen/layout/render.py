@@ -13,8 +13,8 @@ from ..content.document import Node, parse_document
 from ..content.environment import render_template
 from ..errors import RenderError, TemplateError
 from ..model import Handout, RenderOptions
-from .fonts import BODY, markup
 from .flowables import Builder
+from .fonts import BODY, markup
 from .pages import MARGIN, PAGE_SIZES, Frame, header_height, numbered_canvas
 from .styles import styles
 

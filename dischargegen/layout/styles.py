@@ -6,8 +6,8 @@ for emphasis, and nothing signalled by colour alone (boxes also differ in border
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -21,8 +21,7 @@ RULE = colors.HexColor("#444444")
 SHADE = colors.HexColor("#F2F2F2")
 
 
-@dataclass(frozen=True)
-class Styles:
+class Styles(NamedTuple):
     body: ParagraphStyle
     bullet: ParagraphStyle
     title: ParagraphStyle

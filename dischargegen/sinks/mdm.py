@@ -10,7 +10,6 @@ has no such value, so receivers map it locally; OBX-3 carries the standard code,
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import TYPE_CHECKING
 

@@ -9,7 +9,6 @@ line over the record (an explicit option wins) and builds the :class:`~discharge
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -113,8 +112,7 @@ def _with_record_facility(settings: Settings, record: Record) -> Settings:
         updates["phone"] = record.facility_phone
     if not updates:
         return settings
-    config = dataclasses.replace(settings.config, facility=dataclasses.replace(facility, **updates))
-    return dataclasses.replace(settings, config=config)
+    return settings._replace(config=settings.config._replace(facility=facility._replace(**updates)))
 
 
 # Code systems: the short keys used in procedure metadata and the facility config, with the
