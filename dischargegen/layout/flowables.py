@@ -83,12 +83,9 @@ class Builder:
             style = {"p": s.body, "title": s.title, "lead": s.lead, "small": s.small}[tag]
             return [Para(inline(node.runs), style)]
         if tag == "section":
+            # The heading style's keepWithNext keeps it on the page of the section's first block.
             heading = Para(markup(node.attrs.get("title", "")), s.heading)
-            body = [f for child in node.children for f in self.block(child, width)]
-            if not body:
-                return [heading]
-            # Keep the heading with the first block of its section.
-            return [KeepTogether([heading, body[0]]), *body[1:]]
+            return [heading, *(f for child in node.children for f in self.block(child, width))]
         if tag == "ul":
             return [self.bullets(node)]
         if tag == "alert":
