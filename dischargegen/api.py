@@ -1,23 +1,56 @@
-"""The library API that every entry point calls: facts in, a Handout, PDF bytes out.
+"""The library API: the one door to dischargegen.
 
-    from dischargegen.api import load_settings, make_handout, render_pdf
+Every entry point (the command line, the EHR hook, the template checks, a service) calls these
+functions, and they run the stages in order::
+
+    sources -> facts (model) -> content (document tree) -> layout (PDF bytes) -> sinks
+
+    from dischargegen.api import load_settings, make_handout, render_pdf, RenderOptions
     settings = load_settings()                       # facility config + procedure catalog
     handout = make_handout({"name": "Ann Lee", "date": "2026-11-24"}, settings)
     pdf = render_pdf(handout, settings, RenderOptions(large_print=True))
+
+The EHR conversion, the template checks and the batch runner live in :mod:`dischargegen.ehr`,
+:mod:`dischargegen.qa` and :mod:`dischargegen.batch`, which use this module; the functions here
+that reach them import them when called, so that a one-handout command starts fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from .config import Config, load_config
-from .content.catalog import Catalog, load_catalog
-from .model import Handout, RenderOptions
+from .catalog import Catalog, Procedure, load_catalog
+from .config import Config, check_overrides, load_config
+from .content.build import Document, build_document
+from .errors import InputError
+from .facts import DefaultInForce, build_handout, restriction_defaults, timeline_defaults
+from .facts import handout_from_record as _handout_from_record
+from .layout.fonts import first_unprintable
+from .layout.render import render
+from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, RenderOptions
+from .record import Record
+from .sinks.files import default_filename, write_atomic
+from .sinks.printer import print_pdf
+from .sources import read_input
+from .sources.codes import CodeMap, canonical_system
+from .sources.json_input import read_json_facts
 
-__all__ = ["Settings", "load_settings", "make_handout", "render_pdf", "RenderOptions", "Handout"]
+if TYPE_CHECKING:
+    from .batch import BatchReport, BatchSettings, Job
+    from .ehr import Outputs, Wants
+    from .qa.report import CheckReport
+
+__all__ = [
+    "FACT_FIELDS", "Cause", "CodeMap", "DefaultInForce", "Document", "Handout", "InputKind", "PageSize",
+    "Procedure", "Record", "RenderOptions", "Settings", "check_templates", "code_map", "convert",
+    "default_filename", "find_jobs", "format_check_report", "handout_from_record", "layout_pdf",
+    "load_settings", "make_document", "make_handout", "preview_pdf", "print_pdf", "procedure_codes",
+    "read_facts_json", "read_input", "read_record", "render_pdf", "restriction_defaults", "run_batch",
+    "timeline_defaults", "write_atomic",
+]
 
 
 class Settings(NamedTuple):
@@ -31,20 +64,163 @@ def load_settings(config_path: Path | None = None, templates_dir: Path | None = 
     """Read the facility config (``config_path`` or the default location) and the templates.
 
     ``templates_dir`` (the ``--templates-dir`` option) wins over the config's ``templates_dir``.
+    The config's changes to procedure defaults are checked against the procedures here.
     """
     config = load_config(config_path)
-    return Settings(config, load_catalog(templates_dir or config.templates_dir))
+    catalog = load_catalog(templates_dir or config.templates_dir)
+    check_overrides(config, catalog)
+    return Settings(config, catalog)
+
+
+# ---- facts ----------------------------------------------------------------------------------
 
 
 def make_handout(facts: Mapping[str, Any], settings: Settings, *, today: date | None = None) -> Handout:
-    """Validate one patient's facts (keys are the long option names) into a Handout."""
-    from .facts import build_handout
+    """Validate one patient's facts (keys are :data:`FACT_FIELDS`) into a Handout."""
+    return build_handout(facts, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today)
 
-    return build_handout(facts, config=settings.config, catalog=settings.catalog, today=today)
+
+def handout_from_record(
+    record: Record, explicit: Mapping[str, Any], settings: Settings, *, today: date | None = None
+) -> Handout:
+    """The handout of an EHR record, with the explicitly given facts winning over the record's."""
+    return _handout_from_record(record, explicit, config=settings.config, catalog=settings.catalog,
+                                printable=first_unprintable, today=today)
+
+
+def read_facts_json(stream: IO[bytes]) -> tuple[dict[str, Any], bool]:
+    """The facts of a JSON object, and whether it asks for large print (``"large_print"``)."""
+    facts = read_json_facts(stream)
+    large_print = facts.pop("large_print", False)
+    if not isinstance(large_print, bool):
+        raise InputError("large_print", "must be true or false")
+    return facts, large_print
+
+
+# ---- content and layout ---------------------------------------------------------------------
+
+
+def make_document(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> Document:
+    """The content stage: the handout's template rendered to its checked document tree."""
+    return build_document(handout, settings.catalog, options or RenderOptions())
+
+
+def layout_pdf(document: Document, handout: Handout, options: RenderOptions | None = None) -> bytes:
+    """The layout stage: a finished document laid out on pages, as PDF bytes."""
+    return render(document, handout, options or RenderOptions())
 
 
 def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> bytes:
-    """Render the handout to PDF bytes."""
-    from .layout.render import render
+    """The handout as PDF bytes: the content stage, then the layout stage."""
+    options = options or RenderOptions()
+    return layout_pdf(make_document(handout, settings, options), handout, options)
 
-    return render(handout, settings.catalog.get(handout.procedure), settings.catalog, options or RenderOptions())
+
+# ---- procedures -----------------------------------------------------------------------------
+
+
+def procedure_codes(procedure: Procedure, settings: Settings) -> dict[str, list[str]]:
+    """The codes that select ``procedure``: its metadata's plus the facility config's ``[codes]``."""
+    codes: dict[str, list[str]] = {canonical_system(system): list(values) for system, values in procedure.codes.items()}
+    for system, table in settings.config.codes.items():
+        for code, procedure_id in table.items():
+            if procedure_id == procedure.id:
+                codes.setdefault(canonical_system(system), []).append(code)
+    return {system: values for system, values in codes.items() if values}
+
+
+def code_map(settings: Settings) -> CodeMap:
+    """Procedure codes -> procedure ids: each procedure's metadata codes, then the facility's."""
+    entries = [(system, code, procedure.id)
+               for procedure in settings.catalog.procedures.values()
+               for system, values in procedure.codes.items() for code in values]
+    entries += [(system, code, procedure_id)
+                for system, table in settings.config.codes.items() for code, procedure_id in table.items()]
+    return CodeMap.build(entries)
+
+
+# ---- the EHR hook (imported on demand, for start-up speed) ----------------------------------
+
+
+def read_record(data: bytes, kind: InputKind, codes: CodeMap, explicit: Mapping[str, Any],
+                procedure_id: str | None = None) -> Record:
+    """The record of a FHIR Bundle or HL7 v2 message."""
+    from . import ehr  # deferred for start-up speed
+
+    return ehr.read_record(data, kind, codes, explicit, procedure_id)
+
+
+def convert(data: bytes, kind: InputKind, settings: Settings, explicit: Mapping[str, Any], options: RenderOptions,
+            wants: Wants | None = None, *, procedure_id: str | None = None) -> Outputs:
+    """One EHR record's bytes -> its handout, PDF and the wanted write-back documents."""
+    from . import ehr  # deferred for start-up speed
+
+    return ehr.convert(data, kind, settings, explicit, options, wants or ehr.Wants(), procedure_id=procedure_id)
+
+
+def wants(document_reference: bool = False, bundle_out: bool = False, mdm: bool = False, mdm_ed_type: str = "AP") -> Wants:
+    """Which write-back documents to make besides the PDF."""
+    from .ehr import Wants  # deferred for start-up speed
+
+    return Wants(document_reference, bundle_out, mdm, mdm_ed_type)
+
+
+def find_jobs(inputs: Sequence[str | Path], *, exclude: Sequence[Path] = ()) -> list[Job]:
+    """The batch jobs in files and folders (searched recursively)."""
+    from .batch import find_jobs  # deferred for start-up speed
+
+    return find_jobs(inputs, exclude=exclude)
+
+
+def batch_settings(**values: Any) -> BatchSettings:
+    from .batch import BatchSettings  # deferred for start-up speed
+
+    return BatchSettings(**values)
+
+
+def run_batch(jobs: list[Job], config: BatchSettings, summary_path: Path, *, workers: int = 1,
+              progress: Callable[[int], None] | None = None) -> BatchReport:
+    """Run a batch; see :func:`dischargegen.batch.run_batch`."""
+    from .batch import run_batch  # deferred for start-up speed
+
+    return run_batch(jobs, config, summary_path, workers=workers, progress=progress)
+
+
+def default_jobs() -> int:
+    from .batch import default_jobs  # deferred for start-up speed
+
+    return default_jobs()
+
+
+# ---- template checks and previews (imported on demand, for start-up speed) -----------------
+
+
+def check_templates(settings: Settings, procedures: Sequence[str] = (), *, today: date | None = None) -> CheckReport:
+    """Render and measure every template variant; see :mod:`dischargegen.qa.gates`."""
+    from .qa.gates import check_templates  # deferred for start-up speed
+
+    return check_templates(settings, procedures, today=today)
+
+
+def format_check_report(report: CheckReport) -> str:
+    from .qa.report import format_table  # deferred for start-up speed
+
+    return format_table(report)
+
+
+def preview_pdf(procedure_id: str, language: str, cause: str | None, large_print: bool, settings: Settings) -> tuple[bytes, str]:
+    """A sample handout with every optional field filled in, marked as a sample on every page,
+    and its default file name."""
+    from .qa.samples import Variant, sample_handout  # deferred for start-up speed
+
+    procedure = settings.catalog.get(procedure_id)
+    if language not in procedure.languages:
+        raise InputError("language", f"no {procedure.id} template in {language!r} (there is: {', '.join(procedure.languages)})")
+    chosen = cause.lower() if cause else None
+    if chosen is not None and chosen not in procedure.causes:
+        raise InputError("cause", f"unknown cause {cause!r} (known: {', '.join(procedure.causes)})")
+    variant = Variant(Cause(chosen) if chosen else None, True, large_print)
+    handout = sample_handout(procedure, language, variant, settings)
+    pdf = render_pdf(handout, settings, RenderOptions(large_print=large_print, sample=True))
+    name = f"sample-{procedure.id}-{language}{'-' + chosen if chosen else ''}{'-large' if large_print else ''}.pdf"
+    return pdf, name

@@ -1,12 +1,10 @@
-"""The EHR hook's core and its batch runner.
-
-:func:`convert` turns one FHIR Bundle or HL7 v2 ADT^A03 (bytes) into the handout's PDF and the
-requested write-back documents; ``from-fhir``, ``from-hl7`` and ``batch`` all call it.
+"""The batch runner: many EHR records in, one handout (and write-backs) each, a summary out.
 
 :func:`run_batch` feeds many inputs (files, folders searched recursively, ``.ndjson`` files with
 one Bundle per line) to worker processes that are initialised once (settings, templates, fonts,
-FHIR models), writes each result atomically under MRN- and date-based names, and writes one JSON
-line per input to the summary. One bad input never stops the rest.
+FHIR models), converts each with :func:`dischargegen.ehr.convert`, writes each result atomically
+under MRN- and date-based names, and writes one JSON line per input to the summary. One bad
+input never stops the rest.
 """
 
 from __future__ import annotations
@@ -15,115 +13,22 @@ import json
 import os
 import resource
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import DischargeError, InputError
-from .sources import (
-    MAX_INPUT_BYTES,
-    CodeMap,
-    SourceError,
-    handout_from_record,
-    read_input,
-)
+from .api import Settings, code_map, handout_from_record, load_settings
+from .ehr import Wants, convert, read_record
+from .errors import DischargeError, InputError, SourceError, describe
+from .model import Handout, InputKind, RenderOptions
+from .sinks.files import default_filename, write_atomic
+from .sources import MAX_INPUT_BYTES, read_input
+from .sources.fhir_bundle import model
 
-if TYPE_CHECKING:
-    from .api import Settings
-    from .model import Handout, RenderOptions
-
-FHIR, HL7 = "fhir", "hl7"
-SUFFIXES = {".json": FHIR, ".ndjson": FHIR, ".hl7": HL7, ".txt": HL7}
-
-
-@dataclass(frozen=True)
-class Wants:
-    """Which write-back documents to make besides the PDF."""
-
-    document_reference: bool = False
-    bundle_out: bool = False
-    mdm: bool = False
-    mdm_ed_type: str = "AP"
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """One input's results, in memory: nothing is written yet."""
-
-    handout: Handout
-    pdf: bytes
-    filename: str  # the PDF's default name: <procedure>-<date>-<MRN>.pdf
-    requested_language: str | None
-    document_reference: bytes | None = None
-    bundle: bytes | None = None
-    mdm: bytes | None = None
-
-    def files(self) -> dict[str, bytes]:
-        """Default file name -> bytes for everything made."""
-        stem = self.filename.removesuffix(".pdf")
-        made = {self.filename: self.pdf}
-        for suffix, data in ((".docref.json", self.document_reference), (".bundle.json", self.bundle), (".mdm.hl7", self.mdm)):
-            if data is not None:
-                made[stem + suffix] = data
-        return made
-
-
-def read_record(data: bytes, kind: str, codes: CodeMap, explicit: Mapping[str, Any], procedure_id: str | None = None) -> Any:
-    """The :class:`~dischargegen.sources.Record` of a FHIR Bundle or HL7 v2 message."""
-    if kind == FHIR:
-        from .sources.fhir import read_bundle
-
-        return read_bundle(data, codes, procedure_id=procedure_id, procedure=explicit.get("procedure"))
-    from .sources.hl7v2 import read_message
-
-    return read_message(data, codes, procedure=explicit.get("procedure"), date_given=bool(explicit.get("date")))
-
-
-def convert(
-    data: bytes,
-    kind: str,
-    settings: Settings,
-    explicit: Mapping[str, Any],
-    options: RenderOptions,
-    wants: Wants = Wants(),
-    *,
-    procedure_id: str | None = None,
-    codes: CodeMap | None = None,
-    record: Any = None,
-) -> Outputs:
-    """Input bytes -> handout, PDF and the wanted write-backs (all validated, none written)."""
-    from .api import render_pdf
-    from .sinks.files import default_filename
-
-    codes = codes or CodeMap.from_settings(settings)
-    record = record or read_record(data, kind, codes, explicit, procedure_id)
-    handout, used = handout_from_record(record, settings, explicit)
-    pdf = render_pdf(handout, used, options)
-    filename = default_filename(handout)
-    requested = explicit.get("language") or record.facts.get("language")
-    made: dict[str, bytes | None] = {"document_reference": None, "bundle": None, "mdm": None}
-    if wants.document_reference or wants.bundle_out or wants.mdm:
-        from .sinks.docref import document_for
-
-        document = document_for(pdf, handout, used.catalog.get(handout.procedure).title)
-        if (wants.document_reference or wants.bundle_out) and kind == FHIR:
-            from .sinks.docref import document_reference, to_json, transaction_bundle
-
-            if wants.document_reference:
-                made["document_reference"] = to_json(document_reference(document, record.context))
-            if wants.bundle_out:
-                made["bundle"] = to_json(transaction_bundle(document, record.context))
-        if wants.mdm and kind == HL7:
-            from .sinks.mdm import mdm_t02
-
-            made["mdm"] = mdm_t02(document, record.context, filename=filename, ed_type=wants.mdm_ed_type)
-    return Outputs(handout, pdf, filename, requested, **made)
-
-
-# ----------------------------------------------------------------------------- batch
+SUFFIXES = {".json": InputKind.FHIR, ".ndjson": InputKind.FHIR, ".hl7": InputKind.HL7, ".txt": InputKind.HL7}
 
 
 @dataclass(frozen=True)
@@ -132,7 +37,7 @@ class Job:
 
     row: int
     path: str
-    kind: str | None  # None: not a known input type
+    kind: InputKind | None  # None: not a known input type
     line: int | None = None  # 1-based line of an .ndjson file
     offset: int = 0
     length: int = -1
@@ -148,11 +53,12 @@ class BatchSettings:
 
     outdir: str
     explicit: dict[str, Any] = field(default_factory=dict)
-    options: Any = None  # RenderOptions
+    options: RenderOptions = RenderOptions()
     wants: Wants = Wants()
     config_path: str | None = None
     templates_dir: str | None = None
     skip_existing: bool = False
+    names: dict[str, str] = field(default_factory=dict)  # how the entry point names facts, for hints
 
 
 @dataclass
@@ -189,29 +95,29 @@ def _file_jobs(path: Path, start: int) -> list[Job]:
     suffix = path.suffix.lower()
     if suffix != ".ndjson":
         return [Job(start + 1, str(path), SUFFIXES.get(suffix) or _sniff(path))]
-    jobs = []
+    jobs: list[Job] = []
     offset = 0
     try:
         with open(path, "rb") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    jobs.append(Job(start + len(jobs) + 1, str(path), FHIR, number, offset, len(line)))
+                    jobs.append(Job(start + len(jobs) + 1, str(path), InputKind.FHIR, number, offset, len(line)))
                 offset += len(line)
     except OSError:
-        return [Job(start + 1, str(path), FHIR)]  # the worker reports why it cannot be read
+        return [Job(start + 1, str(path), InputKind.FHIR)]  # the worker reports why it cannot be read
     return jobs
 
 
-def _sniff(path: Path) -> str | None:
+def _sniff(path: Path) -> InputKind | None:
     try:
         with open(path, "rb") as handle:
             head = handle.read(16).lstrip(b" \t\r\n\xef\xbb\xbf")
     except OSError:
-        return FHIR  # the worker reports why it cannot be read
+        return InputKind.FHIR  # the worker reports why it cannot be read
     if head.startswith(b"{"):
-        return FHIR
+        return InputKind.FHIR
     if head.startswith((b"MSH", b"\x0b")):
-        return HL7
+        return InputKind.HL7
     return None
 
 
@@ -220,14 +126,11 @@ _STATE: dict[str, Any] = {}
 
 def _init_worker(config: BatchSettings) -> None:
     """Load settings, the code map, templates, fonts and FHIR models once per process."""
-    from .api import load_settings
-    from .sources import fhir  # noqa: F401  (imports the FHIR models' package)
-
     settings = load_settings(Path(config.config_path) if config.config_path else None,
                              Path(config.templates_dir) if config.templates_dir else None)
-    _STATE.update(config=config, settings=settings, codes=CodeMap.from_settings(settings))
+    _STATE.update(config=config, settings=settings, codes=code_map(settings))
     for kind in ("Patient", "Procedure", "Encounter", "Organization", "Practitioner", "DocumentReference"):
-        fhir._model(kind)
+        model(kind)
 
 
 def _read_job(job: Job) -> bytes:
@@ -251,7 +154,7 @@ def _work(job: Job) -> dict[str, Any]:
         data = _read_job(job)
         record = read_record(data, job.kind, _STATE["codes"], config.explicit)
         if config.skip_existing:
-            handout, _ = handout_from_record(record, _STATE["settings"], config.explicit)
+            handout = handout_from_record(record, config.explicit, _STATE["settings"])
             if _existing(handout, job.kind, config):
                 row.update(status="skipped", language=handout.language)
                 return _finish(row)
@@ -263,7 +166,7 @@ def _work(job: Job) -> dict[str, Any]:
         if out.handout.warnings:
             row["warnings"] = list(out.handout.warnings)
     except DischargeError as exc:
-        row["error"] = str(exc)
+        row["error"] = describe(exc, config.names)
     except Exception as exc:  # noqa: BLE001 - one bad input must not stop the batch
         row["error"] = f"internal error ({type(exc).__name__}); rerun this input alone with DISCHARGEGEN_DEBUG=1"
     return _finish(row)
@@ -277,19 +180,11 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _existing(handout: Handout, kind: str, config: BatchSettings) -> bool:
-    from .sinks.files import default_filename
-
+def _existing(handout: Handout, kind: InputKind, config: BatchSettings) -> bool:
     name = default_filename(handout)
-    stem = Path(config.outdir) / name.removesuffix(".pdf")
-    wanted = [Path(config.outdir) / name]
-    if kind == FHIR and config.wants.document_reference:
-        wanted.append(stem.with_name(stem.name + ".docref.json"))
-    if kind == FHIR and config.wants.bundle_out:
-        wanted.append(stem.with_name(stem.name + ".bundle.json"))
-    if kind == HL7 and config.wants.mdm:
-        wanted.append(stem.with_name(stem.name + ".mdm.hl7"))
-    return all(p.is_file() for p in wanted)
+    stem = name.removesuffix(".pdf")
+    wanted = [name, *(stem + suffix for suffix in config.wants.suffixes(kind))]
+    return all((Path(config.outdir) / file).is_file() for file in wanted)
 
 
 def _results(jobs: list[Job], config: BatchSettings, workers: int, in_process: bool) -> Iterator[dict[str, Any]]:
@@ -326,8 +221,6 @@ def run_batch(
     With one worker the jobs run in this process unless ``in_process`` is False (the benchmark
     measures a worker process either way).
     """
-    from .sinks.files import write_atomic
-
     outdir = Path(config.outdir)
     report = BatchReport()
     claimed: dict[str, int] = {}

@@ -12,22 +12,40 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from .errors import ConfigError
-from .model import PAGE_SIZES, Facility
+from .catalog import Catalog
+from .dates import Duration, parse_duration
+from .errors import ConfigError, InputError
+from .model import Facility, PageSize, Units, Weight
 
 _FACILITY_KEYS = {"name", "phone", "phone_24h", "units", "page_size", "logo"}
 
 
+class Override(NamedTuple):
+    """A facility's change to one of a procedure's defaults."""
+
+    limit: Weight | None = None
+    duration: Duration | None = None
+
+
+class ProcedureOverrides(NamedTuple):
+    """``[procedures.<id>.restrictions.<kind>]`` and ``[procedures.<id>.timeline.<key>]``."""
+
+    restrictions: Mapping[str, Override] = MappingProxyType({})
+    timeline: Mapping[str, Override] = MappingProxyType({})
+
+
 class Config(NamedTuple):
     facility: Facility = Facility()
-    # procedure id -> {"restrictions": {kind: {...}}, "timeline": {key: {...}}}
-    procedures: Mapping[str, dict[str, dict[str, dict[str, str]]]] = MappingProxyType({})
+    procedures: Mapping[str, ProcedureOverrides] = MappingProxyType({})
     # code system -> code -> procedure id (added to the codes in each procedure's metadata)
     codes: Mapping[str, dict[str, str]] = MappingProxyType({})
     templates_dir: Path | None = None
     path: Path | None = None
+
+    def overrides(self, procedure_id: str) -> ProcedureOverrides:
+        return self.procedures.get(procedure_id, ProcedureOverrides())
 
 
 def default_config_path() -> Path:
@@ -57,7 +75,7 @@ def load_config(path: Path | None = None) -> Config:
     return _parse(data, target)
 
 
-def _parse(data: dict, path: Path) -> Config:
+def _parse(data: dict[str, Any], path: Path) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{path}: {key}: {message}")
 
@@ -73,10 +91,10 @@ def _parse(data: dict, path: Path) -> Config:
         if not isinstance(raw[key], str) or not raw[key].strip():
             raise fail(f"facility.{key}", "must be a non-empty string")
     units = raw.get("units", "lb").lower()
-    if units not in ("lb", "kg"):
+    if units not in set(Units):
         raise fail("facility.units", f"{units!r} is not 'lb' or 'kg'")
     page_size = raw.get("page_size", "letter").lower()
-    if page_size not in PAGE_SIZES:
+    if page_size not in set(PageSize):
         raise fail("facility.page_size", f"{page_size!r} is not 'Letter' or 'A4'")
     logo = raw.get("logo")
     if logo is not None:
@@ -88,8 +106,8 @@ def _parse(data: dict, path: Path) -> Config:
         name=raw.get("name"),
         phone=raw.get("phone"),
         phone_24h=raw.get("phone_24h"),
-        units=units,
-        page_size=page_size,
+        units=Units(units),
+        page_size=PageSize(page_size),
         logo=logo,
     )
     procedures = data.get("procedures", {})
@@ -105,8 +123,52 @@ def _parse(data: dict, path: Path) -> Config:
             raise fail("templates_dir", f"{templates_dir} is not a directory")
     return Config(
         facility=facility,
-        procedures=procedures,
+        procedures={name: _procedure_overrides(table, f"procedures.{name}", fail) for name, table in procedures.items()},
         codes={system: {str(k): str(v) for k, v in table.items()} for system, table in codes.items()},
         templates_dir=templates_dir,
         path=path,
     )
+
+
+def _procedure_overrides(table: dict[str, Any], key: str, fail: Any) -> ProcedureOverrides:
+    unknown = set(table) - {"restrictions", "timeline"}
+    if unknown:
+        raise fail(f"{key}.{sorted(unknown)[0]}", "unknown setting (restrictions or timeline)")
+    parts: dict[str, dict[str, Override]] = {}
+    for section, allowed in (("restrictions", {"limit", "duration"}), ("timeline", {"duration"})):
+        entries = table.get(section, {})
+        if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
+            raise fail(f"{key}.{section}", "must be a table of tables")
+        parts[section] = {}
+        for name, spec in entries.items():
+            where = f"{key}.{section}.{name}"
+            unknown = set(spec) - allowed
+            if unknown:
+                raise fail(f"{where}.{sorted(unknown)[0]}", "unknown setting")
+            try:
+                limit = Weight.parse(spec["limit"], where) if "limit" in spec else None
+                duration = parse_duration(spec["duration"], where) if "duration" in spec else None
+            except InputError as exc:
+                raise fail(where, exc.message) from None
+            parts[section][name] = Override(limit, duration)
+    return ProcedureOverrides(parts["restrictions"], parts["timeline"])
+
+
+def check_overrides(config: Config, catalog: Catalog) -> None:
+    """The config's changes to procedure defaults must name procedures and defaults that exist."""
+    where = config.path or "config"
+    for name, overrides in config.procedures.items():
+        if name in catalog.broken:
+            continue  # reported as the template error when the procedure is used or checked
+        if name not in catalog.procedures:
+            raise ConfigError(f"{where}: procedures.{name}: no such procedure (known: {', '.join(catalog.names())})")
+        procedure = catalog.procedures[name]
+        for kind, override in overrides.restrictions.items():
+            key = f"procedures.{name}.restrictions.{kind}"
+            if kind not in procedure.restrictions:
+                raise ConfigError(f"{where}: {key}: unknown restriction kind (known: {', '.join(procedure.restrictions)})")
+            if override.limit is not None and procedure.restrictions[kind].limit is None:
+                raise ConfigError(f"{where}: {key}.limit: this restriction takes no weight limit, only a duration")
+        for entry in overrides.timeline:
+            if entry not in procedure.timeline:
+                raise ConfigError(f"{where}: procedures.{name}.timeline.{entry}: unknown timeline entry (known: {', '.join(procedure.timeline)})")

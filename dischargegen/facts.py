@@ -1,41 +1,44 @@
-"""From raw discharge facts (a mapping of option names to values) to a validated :class:`Handout`.
+"""From raw discharge facts (a mapping of fact names to values) to a validated :class:`Handout`.
 
 This is the one place where input is checked. CLI options, a JSON file, a FHIR Bundle and an
-HL7 v2 message all arrive here as a mapping whose keys are the long option names::
+HL7 v2 message all arrive here as a mapping whose keys are :data:`~dischargegen.model.FACT_FIELDS`
+(the long option names). Values may be strings (as typed) or already-typed dates. Every problem
+raises an :class:`~dischargegen.errors.InputError` that names the field.
 
-    name, date, procedure, dob, mrn, level, cause, surgeon, follow_up, restrictions,
-    no_restrictions, blood_thinner_restart, medications, language
-
-Values may be strings (as typed) or already-typed dates. Every problem raises an
-:class:`~dischargegen.errors.InputError` that names the field.
+Whether a text can be printed depends on the fonts, which the layout stage owns: the caller
+passes a ``printable`` check (:func:`dischargegen.layout.fonts.first_unprintable`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import partial
 from typing import Any, NamedTuple
 
+from .catalog import Catalog, Procedure
 from .config import Config
-from .content.catalog import Catalog, Procedure
 from .dates import Duration, parse_date, parse_datetime, parse_duration
-from .errors import InputError
-from .model import Handout, Medication, Patient, Restriction, Weight
+from .errors import InputError, SourceError
+from .model import FACT_FIELDS, Cause, Handout, Medication, Origin, Patient, Restriction, Weight
+from .record import Record
 
 DEFAULT_PROCEDURE = "kyphoplasty"
 DEFAULT_LANGUAGE = "en"
 CUSTOM = "custom"
-FIELDS = (
-    "name", "date", "procedure", "dob", "mrn", "level", "cause", "surgeon", "follow_up",
-    "restrictions", "no_restrictions", "blood_thinner_restart", "medications", "language",
-)
 _MAX_TEXT = 120
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
+Printable = Callable[[str], "tuple[str, str] | None"]
+"""A check that returns the first character of a text that cannot be printed and why, or None."""
+TextCheck = Callable[..., "str | None"]
 
-def clean_text(value: object, field: str, *, required: bool = False, max_length: int = _MAX_TEXT) -> str | None:
+
+def clean_text(
+    value: object, field: str, *, printable: Printable, required: bool = False, max_length: int = _MAX_TEXT
+) -> str | None:
     """A printable single-line string, NFC-normalised; control characters are an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -49,54 +52,60 @@ def clean_text(value: object, field: str, *, required: bool = False, max_length:
             raise InputError(field, f"contains a control character (U+{ord(char):04X})")
     if len(text) > max_length:
         raise InputError(field, f"is longer than {max_length} characters")
-    from .layout.fonts import first_unprintable  # fonts load only when text is checked
-
-    unprintable = first_unprintable(text)
+    unprintable = printable(text)
     if unprintable is not None:
         char, reason = unprintable
         raise InputError(field, f"the character {char!r} (U+{ord(char):04X}) {reason}")
     return text
 
 
-def build_handout(facts: Mapping[str, Any], *, config: Config, catalog: Catalog, today: date | None = None) -> Handout:
+def build_handout(
+    facts: Mapping[str, Any], *, config: Config, catalog: Catalog, printable: Printable, today: date | None = None
+) -> Handout:
     """Validate ``facts`` against the procedure's metadata and compute every date."""
-    unknown = sorted(set(facts) - set(FIELDS))
+    unknown = sorted(set(facts) - set(FACT_FIELDS))
     if unknown:
         raise InputError(unknown[0], "is not a known field")
-    procedure = catalog.get(clean_text(facts.get("procedure"), "procedure") or DEFAULT_PROCEDURE)
-    name = clean_text(facts.get("name"), "name", required=True)
+    text = partial(clean_text, printable=printable)
+    procedure = catalog.get(text(facts.get("procedure"), "procedure") or DEFAULT_PROCEDURE)
+    name = text(facts.get("name"), "name", required=True)
     assert name is not None
     procedure_date = parse_date(facts.get("date"), "date", today=today)
     dob = _optional_date(facts.get("dob"), "dob", today)
     if dob is not None and dob > procedure_date:
         raise InputError("dob", "is after the procedure date")
-    cause = clean_text(facts.get("cause"), "cause")
-    if cause is not None:
-        cause = cause.lower()
-        if cause not in procedure.causes:
-            raise InputError("cause", f"unknown cause {cause!r} (known: {', '.join(procedure.causes)})")
+    cause = _cause(text(facts.get("cause"), "cause"), procedure)
     follow_up = None
     if facts.get("follow_up") not in (None, ""):
         follow_up = parse_datetime(facts["follow_up"], "follow_up")
         if follow_up.date() < procedure_date:
             raise InputError("follow_up", "is before the procedure date")
-    language, warnings = _language(facts.get("language"), procedure)
+    language, warnings = _language(text(facts.get("language"), "language", max_length=35), procedure)
     return Handout(
         procedure=procedure.id,
         language=language,
-        patient=Patient(name=name, dob=dob, mrn=clean_text(facts.get("mrn"), "mrn", max_length=40)),
+        patient=Patient(name=name, dob=dob, mrn=text(facts.get("mrn"), "mrn", max_length=40)),
         procedure_date=procedure_date,
-        restrictions=_restrictions(facts, procedure, config, procedure_date),
+        restrictions=_restrictions(facts, procedure, config, procedure_date, text),
         timeline=_timeline(procedure, config, procedure_date),
         facility=config.facility,
-        level=clean_text(facts.get("level"), "level", max_length=40),
+        level=text(facts.get("level"), "level", max_length=40),
         cause=cause,
-        surgeon=clean_text(facts.get("surgeon"), "surgeon"),
+        surgeon=text(facts.get("surgeon"), "surgeon"),
         follow_up=follow_up,
         blood_thinner_restart=_optional_date(facts.get("blood_thinner_restart"), "blood_thinner_restart", today),
-        medications=_medications(facts.get("medications")),
+        medications=_medications(facts.get("medications"), text),
         warnings=warnings,
     )
+
+
+def _cause(text: str | None, procedure: Procedure) -> Cause | None:
+    if text is None:
+        return None
+    cause = text.lower()
+    if cause not in procedure.causes:
+        raise InputError("cause", f"unknown cause {cause!r} (known: {', '.join(procedure.causes)})")
+    return Cause(cause)
 
 
 def _optional_date(value: object, field: str, today: date | None) -> date | None:
@@ -105,8 +114,8 @@ def _optional_date(value: object, field: str, today: date | None) -> date | None
     return parse_date(value, field, today=today)
 
 
-def _language(value: object, procedure: Procedure) -> tuple[str, tuple[str, ...]]:
-    requested = clean_text(value, "language", max_length=35) or DEFAULT_LANGUAGE
+def _language(value: str | None, procedure: Procedure) -> tuple[str, tuple[str, ...]]:
+    requested = value or DEFAULT_LANGUAGE
     if not _LANGUAGE.match(requested):
         raise InputError("language", f"{requested!r} is not a language code such as en or es-MX")
     base = requested.replace("_", "-").split("-")[0].lower()
@@ -144,53 +153,40 @@ class DefaultInForce(NamedTuple):
     kind: str
     duration: Duration
     limit: Weight | None
-    origin: str  # "template" or "facility"
+    origin: Origin  # template or facility
     source: str  # the source the template's metadata names
 
 
 def restriction_defaults(procedure: Procedure, config: Config) -> dict[str, DefaultInForce]:
     """The procedure's default restrictions with the facility config's changes applied."""
-    facility = config.procedures.get(procedure.id, {}).get("restrictions", {})
-    for kind in facility:
-        if kind not in procedure.restrictions:
-            raise InputError(f"config procedures.{procedure.id}.restrictions", f"unknown restriction kind {kind!r}")
+    overrides = config.overrides(procedure.id).restrictions
     out = {}
     for kind, default in procedure.restrictions.items():
-        limit, duration, origin = default.limit, default.duration, "template"
-        override = facility.get(kind)
-        if override:
-            field = f"config procedures.{procedure.id}.restrictions.{kind}"
-            unknown = set(override) - {"limit", "duration"}
-            if unknown:
-                raise InputError(field, f"unknown setting {sorted(unknown)[0]!r}")
-            if "limit" in override:
-                if default.limit is None:
-                    raise InputError(field, "takes no weight limit, only a duration")
-                limit = Weight.parse(override["limit"], field)
-            if "duration" in override:
-                duration = parse_duration(override["duration"], field)
-            origin = "facility"
-        out[kind] = DefaultInForce(kind, duration, limit, origin, default.source)
+        override = overrides.get(kind)
+        if override is None:
+            out[kind] = DefaultInForce(kind, default.duration, default.limit, Origin.TEMPLATE, default.source)
+        else:
+            out[kind] = DefaultInForce(kind, override.duration or default.duration, override.limit or default.limit,
+                                       Origin.FACILITY, default.source)
     return out
 
 
 def timeline_defaults(procedure: Procedure, config: Config) -> dict[str, DefaultInForce]:
     """The procedure's timeline durations with the facility config's changes applied."""
-    facility = config.procedures.get(procedure.id, {}).get("timeline", {})
+    overrides = config.overrides(procedure.id).timeline
     out = {}
     for key, default in procedure.timeline.items():
-        duration, origin = default.duration, "template"
-        if key in facility and "duration" in facility[key]:
-            duration = parse_duration(facility[key]["duration"], f"config procedures.{procedure.id}.timeline.{key}")
-            origin = "facility"
-        out[key] = DefaultInForce(key, duration, None, origin, default.source)
-    for key in facility:
-        if key not in procedure.timeline:
-            raise InputError(f"config procedures.{procedure.id}.timeline", f"unknown timeline entry {key!r}")
+        override = overrides.get(key)
+        if override is None or override.duration is None:
+            out[key] = DefaultInForce(key, default.duration, None, Origin.TEMPLATE, default.source)
+        else:
+            out[key] = DefaultInForce(key, override.duration, None, Origin.FACILITY, default.source)
     return out
 
 
-def _restrictions(facts: Mapping[str, Any], procedure: Procedure, config: Config, start: date) -> tuple[Restriction, ...]:
+def _restrictions(
+    facts: Mapping[str, Any], procedure: Procedure, config: Config, start: date, clean_text: TextCheck
+) -> tuple[Restriction, ...]:
     in_force = {
         kind: Restriction(kind, d.duration, d.duration.after(start), d.limit, None, d.origin)
         for kind, d in restriction_defaults(procedure, config).items()
@@ -205,15 +201,16 @@ def _restrictions(facts: Mapping[str, Any], procedure: Procedure, config: Config
         duration = parse_duration(parts.get("duration"), field)
         if kind == CUSTOM:
             text = clean_text(parts.get("text"), field, required=True, max_length=200)
-            customs.append(Restriction(CUSTOM, duration, duration.after(start), None, text, "patient"))
+            customs.append(Restriction(CUSTOM, duration, duration.after(start), None, text, Origin.PATIENT))
             continue
+        limit: Weight | None
         if "limit" in parts:
             if procedure.restrictions[kind].limit is None:
                 raise InputError(field, "takes no weight limit, only a duration")
             limit = Weight.parse(parts["limit"], field)
         else:
-            limit = in_force[kind].limit
-        in_force[kind] = Restriction(kind, duration, duration.after(start), limit, None, "patient")
+            limit = in_force[kind].limit if kind in in_force else procedure.restrictions[kind].limit
+        in_force[kind] = Restriction(kind, duration, duration.after(start), limit, None, Origin.PATIENT)
     for kind in _as_list(facts.get("no_restrictions"), "no_restrictions"):
         key = str(kind).strip().lower()
         if key not in in_force:
@@ -226,7 +223,7 @@ def _timeline(procedure: Procedure, config: Config, start: date) -> dict[str, da
     return {key: d.duration.after(start) for key, d in timeline_defaults(procedure, config).items()}
 
 
-def _medications(value: object) -> tuple[Medication, ...]:
+def _medications(value: object, clean_text: TextCheck) -> tuple[Medication, ...]:
     meds = []
     for index, item in enumerate(_as_list(value, "medications")):
         field = f"medications[{index}]"
@@ -246,3 +243,50 @@ def _as_list(value: object, field: str) -> Sequence[Any]:
     if isinstance(value, (list, tuple)):
         return value
     raise InputError(field, "must be a list")
+
+
+def handout_from_record(
+    record: Record,
+    explicit: Mapping[str, Any],
+    *,
+    config: Config,
+    catalog: Catalog,
+    printable: Printable,
+    today: date | None = None,
+) -> Handout:
+    """Build the handout from an EHR record's facts with the explicitly given facts on top.
+
+    The facility's name and phone come from the config when it sets them, else from the record
+    (the Encounter's Organization). What the record lacks (its ``pending`` errors) must be given
+    explicitly. An invalid value taken from the record is reported under its FHIR path or HL7
+    field; an invalid explicit fact under its own name.
+    """
+    given = {key: value for key, value in explicit.items() if value not in (None, "", (), [])}
+    for problem in record.pending:
+        if not all(need in given for need in problem.needs):
+            raise problem
+    facts = {**record.facts, **given}
+    facility = config.facility
+    updates = {}
+    if facility.name is None and record.facility_name:
+        updates["name"] = record.facility_name
+    if facility.phone is None and record.facility_phone:
+        updates["phone"] = record.facility_phone
+    if updates:
+        config = config._replace(facility=facility._replace(**updates))
+    try:
+        return build_handout(facts, config=config, catalog=catalog, printable=printable, today=today)
+    except InputError as exc:
+        if exc.field in given:
+            raise
+        origin = _origin(exc.field, record.paths)
+        if origin is None:
+            raise
+        raise SourceError(origin, f"{exc.message} (the {exc.field} taken from the record)") from None
+
+
+def _origin(fact: str, paths: Mapping[str, str]) -> str | None:
+    if fact in paths:
+        return paths[fact]
+    head = fact.split(".", 1)[0]  # medications[2].name -> medications[2]
+    return paths.get(head)

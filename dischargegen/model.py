@@ -9,10 +9,61 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
 from typing import NamedTuple
 
 from .dates import Duration
 from .errors import InputError
+
+# The facts a handout is made from: the keys of a facts mapping (JSON input, the library API)
+# and the long names of the command-line options that give them.
+FACT_FIELDS = (
+    "name", "date", "procedure", "dob", "mrn", "level", "cause", "surgeon", "follow_up",
+    "restrictions", "no_restrictions", "blood_thinner_restart", "medications", "language",
+)
+
+
+class Units(StrEnum):
+    """The unit weight limits print in first."""
+
+    LB = "lb"
+    KG = "kg"
+
+
+class PageSize(StrEnum):
+    LETTER = "letter"
+    A4 = "a4"
+
+
+class Cause(StrEnum):
+    """Causes of a vertebral fracture that a procedure's handout can add a section for."""
+
+    OSTEOPOROSIS = "osteoporosis"
+    CANCER = "cancer"
+    TRAUMA = "trauma"
+
+
+class Tier(StrEnum):
+    """Warning-sign tiers: call 911, or call the doctor."""
+
+    EMERGENCY = "911"
+    DOCTOR = "doctor"
+
+
+class Origin(StrEnum):
+    """Where a restriction's or timeline entry's value came from."""
+
+    TEMPLATE = "template"
+    FACILITY = "facility"
+    PATIENT = "patient"
+
+
+class InputKind(StrEnum):
+    """The EHR record formats."""
+
+    FHIR = "fhir"
+    HL7 = "hl7"
+
 
 KG_PER_LB = Decimal("0.45359237")
 _LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(lb|lbs|kg)\s*$", re.IGNORECASE)
@@ -22,7 +73,7 @@ class Weight(NamedTuple):
     """A weight limit as the clinician gave it (``10lb``, ``4.5kg``)."""
 
     value: Decimal
-    unit: str  # "lb" or "kg"
+    unit: Units
 
     @classmethod
     def parse(cls, text: object, field_name: str) -> Weight:
@@ -35,20 +86,19 @@ class Weight(NamedTuple):
             raise InputError(field_name, f"limit {text!r} is not a number") from None
         if value <= 0 or value > 200:
             raise InputError(field_name, f"limit {text!r} must be more than 0 and at most 200")
-        unit = match.group(2).lower().rstrip("s")
-        return cls(value, unit)
+        return cls(value, Units(match.group(2).lower().rstrip("s")))
 
-    def in_unit(self, unit: str) -> Decimal:
+    def in_unit(self, unit: Units) -> Decimal:
         """The value in ``lb`` or ``kg``: pounds to whole numbers when converted, kilograms to 0.1."""
         if unit == self.unit:
             return self.value
-        if unit == "kg":
+        if unit == Units.KG:
             return (self.value * KG_PER_LB).quantize(Decimal("0.1"), ROUND_HALF_UP)
         return (self.value / KG_PER_LB).quantize(Decimal("1"), ROUND_HALF_UP)
 
-    def describe(self, units: str) -> str:
+    def describe(self, units: Units) -> str:
         """``10 lb (4.5 kg)`` with the facility's unit first and the other in brackets."""
-        other = "kg" if units == "lb" else "lb"
+        other = Units.KG if units == Units.LB else Units.LB
         return f"{_number(self.in_unit(units))} {units} ({_number(self.in_unit(other))} {other})"
 
     def __str__(self) -> str:
@@ -56,8 +106,7 @@ class Weight(NamedTuple):
 
 
 def _number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 class Restriction(NamedTuple):
@@ -68,7 +117,7 @@ class Restriction(NamedTuple):
     ends: date
     limit: Weight | None = None
     text: str | None = None  # the wording of a custom restriction
-    origin: str = "template"  # "template", "facility" or "patient": where its values came from
+    origin: Origin = Origin.TEMPLATE
 
 
 class Patient(NamedTuple):
@@ -90,8 +139,8 @@ class Facility(NamedTuple):
     name: str | None = None
     phone: str | None = None
     phone_24h: str | None = None
-    units: str = "lb"
-    page_size: str = "letter"
+    units: Units = Units.LB
+    page_size: PageSize = PageSize.LETTER
     logo: str | None = None
 
 
@@ -106,7 +155,7 @@ class Handout(NamedTuple):
     timeline: dict[str, date]  # named care dates computed from the procedure's defaults
     facility: Facility = Facility()
     level: str | None = None
-    cause: str | None = None
+    cause: Cause | None = None
     surgeon: str | None = None
     follow_up: datetime | None = None
     blood_thinner_restart: date | None = None
@@ -114,13 +163,11 @@ class Handout(NamedTuple):
     warnings: tuple[str, ...] = ()  # things the user must be told, e.g. a language fallback
 
 
-PAGE_SIZES = ("letter", "a4")
-
-
 class RenderOptions(NamedTuple):
     """How to render: shared by the CLI, the library API and the EHR hook."""
 
     large_print: bool = False
-    page_size: str | None = None  # None: the facility's page size
+    page_size: PageSize | None = None  # None: the facility's page size
     deterministic: bool = False  # identical bytes for identical input
     sample: bool = False  # mark every page as a sample (template previews)
+    created: datetime | None = None  # the time written-back documents carry (None: now)

@@ -30,7 +30,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def settings() -> Settings:
     """The shipped templates with no facility config."""
     from dischargegen.config import Config
-    from dischargegen.content.catalog import load_catalog
+    from dischargegen.catalog import load_catalog
 
     return Settings(Config(), load_catalog(None))
 

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from dischargegen.api import Settings
 from dischargegen.cli import main
-from dischargegen.sources import CodeMap, SourceError
+from dischargegen.api import code_map
+from dischargegen.errors import SourceError
+from dischargegen.sources.codes import CodeMap
 from dischargegen.sources.fhir import read_bundle
 from pdfcheck import pdf_text
 
@@ -47,7 +49,7 @@ INVALID = {
 
 @pytest.fixture(scope="module")
 def codes(settings: Settings) -> CodeMap:
-    return CodeMap.from_settings(settings)
+    return code_map(settings)
 
 
 def load(path: Path) -> dict:
@@ -140,7 +142,7 @@ def test_latest_matching_procedure_wins_unless_one_is_named(codes: CodeMap) -> N
     assert read_bundle(data, codes).facts["level"] == "L2"
     chosen = read_bundle(data, codes, procedure_id="kypho-earlier")
     assert chosen.facts["level"] == "T9" and chosen.context.procedure == "Procedure/kypho-earlier"
-    with pytest.raises(SourceError, match="--procedure-id: no Procedure with id or fullUrl 'nope'"):
+    with pytest.raises(SourceError, match="^procedure_id: no Procedure with that id or fullUrl in the Bundle$"):
         read_bundle(data, codes, procedure_id="nope")
 
 
@@ -149,10 +151,10 @@ def test_facility_code_map_adds_local_codes(settings: Settings) -> None:
     proc = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure")
     proc["code"] = {"coding": [{"system": "http://hospital.example.org/procedures", "code": "KYPHO-1"}]}
     data = json.dumps(bundle).encode()
-    with pytest.raises(SourceError, match="no completed Procedure"):
-        read_bundle(data, CodeMap.from_settings(settings))
+    [pending] = read_bundle(data, code_map(settings)).pending
+    assert "no completed Procedure" in pending.message and pending.needs == ("procedure", "date")
     config = settings.config._replace(codes={"http://hospital.example.org/procedures": {"KYPHO-1": "kyphoplasty"}})
-    local = CodeMap.from_settings(settings._replace(config=config))
+    local = code_map(settings._replace(config=config))
     assert read_bundle(data, local).facts["procedure"] == "kyphoplasty"
 
 

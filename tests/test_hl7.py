@@ -9,7 +9,9 @@ from click.testing import CliRunner
 
 from dischargegen.api import Settings
 from dischargegen.cli import main
-from dischargegen.sources import CodeMap, SourceError
+from dischargegen.api import code_map
+from dischargegen.errors import SourceError
+from dischargegen.sources.codes import CodeMap
 from dischargegen.sources.hl7v2 import read_message
 from pdfcheck import pdf_text
 
@@ -33,7 +35,7 @@ INVALID = {
 
 @pytest.fixture(scope="module")
 def codes(settings: Settings) -> CodeMap:
-    return CodeMap.from_settings(settings)
+    return code_map(settings)
 
 
 def test_fixture_folders_are_all_covered() -> None:
@@ -81,8 +83,12 @@ def test_without_pr1_procedure_and_date_are_required(tmp_path: Path) -> None:
 
 def test_unmapped_pr1_code_says_what_to_do(codes: CodeMap) -> None:
     data = KYPHO.read_bytes().replace(b"22513^Kyphoplasty thoracic^C4", b"76164006^Biopsy^SCT")
-    with pytest.raises(SourceError, match=r"^PR1-3: no PR1 procedure code is in the procedure code map .*76164006 \(SCT\).*give --procedure and --date"):
-        read_message(data, codes)
+    [pending] = read_message(data, codes).pending
+    assert pending.field == "PR1-3" and "76164006 (SCT)" in pending.message and pending.needs == ("procedure", "date")
+    result = CliRunner().invoke(main, ["from-hl7", "-", "-o", "h.pdf"], input=data)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: PR1-3: no PR1 procedure code is in the procedure code map")
+    assert result.output.rstrip().endswith("give --procedure and --date, or add the code to the config's [codes]")
 
 
 def test_stdin(tmp_path: Path) -> None:

@@ -188,7 +188,7 @@ def test_no_config_no_placeholders(tmp_path: Path) -> None:
         ('[facility]\npage_size = "legal"\n', "facility.page_size"),
         ('[facility]\nfax = "1"\n', "facility.fax: unknown setting"),
         ('[facility]\nlogo = "missing.png"\n', "facility.logo"),
-        ('[procedures.kyphoplasty.restrictions.juggling]\nduration = "2w"\n', "unknown restriction kind 'juggling'"),
+        ('[procedures.kyphoplasty.restrictions.juggling]\nduration = "2w"\n', "procedures.kyphoplasty.restrictions.juggling: unknown restriction kind"),
         ('[procedures.kyphoplasty.restrictions.lifting]\nduration = "0w"\n', "must be more than zero"),
     ],
 )

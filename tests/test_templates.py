@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from dischargegen.api import load_settings, make_handout, render_pdf
 from dischargegen.cli import main
 from dischargegen.config import Config
-from dischargegen.content.checks import check_templates, count_pages
-from dischargegen.content.readability import measure, split_sentences, syllables, vowel_syllables
+from dischargegen.api import check_templates
+from dischargegen.qa.readability import measure, split_sentences, syllables, vowel_syllables
 from dischargegen.model import RenderOptions
 from pdfcheck import pdf_pages, pdf_text
 
@@ -27,7 +27,7 @@ def run(*args: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def shipped_report():  # type: ignore[no-untyped-def]
-    return check_templates(Config())
+    return check_templates(load_settings())
 
 
 def test_list_shows_every_procedure_language_version_and_review_date() -> None:
@@ -80,7 +80,7 @@ def test_check_unknown_procedure_is_a_usage_error() -> None:
 
 
 def test_review_date_over_24_months_is_a_warning_not_a_failure() -> None:
-    report = check_templates(Config(), procedures=["vertebroplasty"], today=date(2029, 1, 1))
+    report = check_templates(load_settings(), procedures=["vertebroplasty"], today=date(2029, 1, 1))
     assert report.ok
     warnings = [f for r in report.results for f in r.all_findings()]
     assert [(f.level, f.code) for f in warnings] == [("warning", "review")]
@@ -102,7 +102,7 @@ def test_preview_default_name_large_print_and_bad_cause() -> None:
     result = run("preview", "kyphoplasty", "--large-print")
     assert result.exit_code == 0, result.output
     data = Path("sample-kyphoplasty-en-large.pdf").read_bytes()
-    assert count_pages(data) == len(pdf_pages(data)) >= 3
+    assert len(pdf_pages(data)) >= 3
     bad = run("preview", "kyphoplasty", "--cause", "gout")
     assert bad.exit_code == 2 and "Error: cause: unknown cause 'gout'" in bad.output
     assert not list(Path(".").glob("sample-kyphoplasty-en-gout*"))

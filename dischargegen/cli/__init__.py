@@ -46,12 +46,12 @@ class Group(click.Group):
             formatter.write_dl([(name, COMMANDS[name][2]) for name in self.list_commands(ctx)])
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ..errors import DischargeError
+        from ..errors import DischargeError, describe  # deferred for start-up speed (--help)
 
         try:
             return super().invoke(ctx)
         except DischargeError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {describe(exc, self._option_names(ctx))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted: nothing was written.", err=True)
@@ -63,6 +63,16 @@ class Group(click.Group):
                 raise
             click.echo(f"Error: internal error ({type(exc).__name__}); set DISCHARGEGEN_DEBUG=1 to see details", err=True)
             ctx.exit(70)
+
+
+    def _option_names(self, ctx: click.Context) -> dict[str, str]:
+        """The options of the command that ran, to phrase what would resolve an error."""
+        command = self.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
+        if command is None:
+            return {}
+        from .options import option_names  # deferred for start-up speed (--help)
+
+        return option_names(command)
 
 
 def _help_width() -> int:

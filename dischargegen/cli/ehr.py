@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import gc
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .. import api
+from ..api import InputKind
+from ..errors import OutputError
 from .options import (
-    FACT_OPTIONS,
-    OUTPUT_OPTIONS,
+    RENDER_OPTIONS,
+    SETTINGS_OPTIONS,
+    apply,
     deliver,
     explicit_facts,
+    fact_options,
     handout_options,
     load,
+    option_names,
     render_options,
     warn,
 )
@@ -22,51 +29,48 @@ from .options import (
 WRITEBACK_HELP = "Write the FHIR R4 DocumentReference (type LOINC 69730-0, the PDF inline) to FILE."
 
 
-def _run(kind: str, source: str, params: dict[str, Any], writebacks: dict[str, str | None], procedure_id: str | None = None) -> None:
-    from ..batch import Wants, convert
-    from ..sinks.files import write_atomic
-    from ..sources import read_input
-
-    data = read_input(source)  # "-": sys.stdin.buffer (click.get_binary_stream is deprecated in Click 8.5)
+def _run(kind: InputKind, source: str, params: dict[str, Any], writebacks: dict[str, str | None],
+         procedure_id: str | None = None) -> None:
+    data = api.read_input(source)
     settings = load(params)
-    wants = Wants(
+    wants = api.wants(
         document_reference=bool(writebacks.get("document_reference")),
         bundle_out=bool(writebacks.get("bundle")),
         mdm=bool(writebacks.get("mdm")),
         mdm_ed_type=params.get("mdm_ed_type") or "AP",
     )
-    out = convert(data, kind, settings, explicit_facts(params), render_options(params), wants, procedure_id=procedure_id)
+    out = api.convert(data, kind, settings, explicit_facts(params), render_options(params), wants, procedure_id=procedure_id)
     warn(out.handout)
     deliver(out.pdf, out.handout, params)  # the handout first: no write-back for an undelivered PDF
     for key, value in (("document_reference", out.document_reference), ("bundle", out.bundle), ("mdm", out.mdm)):
         target = writebacks.get(key)
         if target and value is not None:
-            write_atomic(Path(target), value)
+            api.write_atomic(Path(target), value)
             click.echo(f"Wrote {target}", err=True)
 
 
 @click.command("from-fhir")
 @click.argument("bundle", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--procedure-id", help="Use the Procedure with this id or fullUrl (default: the latest completed one whose code is mapped).")
+@click.option("--procedure-id", metavar="ID",
+              help="Use the Procedure with this id or fullUrl (default: the latest completed one whose code is mapped).")
 @click.option("--document-reference", "docref", type=click.Path(dir_okay=False), metavar="FILE", help=WRITEBACK_HELP)
 @click.option("--bundle-out", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write a transaction Bundle that POSTs a Binary (the PDF) and a DocumentReference pointing at it.")
-@handout_options
+@handout_options(from_record=True)
 def from_fhir(bundle: str, procedure_id: str | None, docref: str | None, bundle_out: str | None, **params: Any) -> None:
     """Make the handout from a FHIR R4 Bundle (a file, or - for standard input).
 
     Takes the Patient, the latest completed Procedure whose code is in the procedure code map
     (CPT 22513-22515 kyphoplasty, 22510-22512 vertebroplasty, plus the config's [codes]), its
     date, body site, performer, Encounter and Organization phone, the first booked Appointment
-    after it, and active discharge MedicationRequests. Options given explicitly win.
+    after it, and active discharge MedicationRequests. Options given explicitly win; for a
+    Bundle with no mapped Procedure, give --procedure and --date.
 
     \b
     dischargegen from-fhir bundle.json -o handout.pdf --document-reference docref.json
     dischargegen from-fhir - --bundle-out writeback.json < bundle.json
     """
-    from ..batch import FHIR
-
-    _run(FHIR, bundle, params, {"document_reference": docref, "bundle": bundle_out}, procedure_id)
+    _run(InputKind.FHIR, bundle, params, {"document_reference": docref, "bundle": bundle_out}, procedure_id)
 
 
 @click.command("from-hl7")
@@ -75,7 +79,7 @@ def from_fhir(bundle: str, procedure_id: str | None, docref: str | None, bundle_
               help="Write an HL7 v2.5.1 MDM^T02 (PID/PV1 from the input, TXA, OBX of type ED with the PDF) to FILE.")
 @click.option("--mdm-ed-type", type=click.Choice(["AP", "application"]), default="AP", show_default=True,
               help="OBX-5 type of data: ^AP^PDF^Base64^ or, for receivers that want a MIME type, ^application^pdf^Base64^.")
-@handout_options
+@handout_options(from_record=True)
 def from_hl7(message: str, mdm: str | None, **params: Any) -> None:
     """Make the handout from an HL7 v2 ADT^A03 message (a file, or - for standard input).
 
@@ -85,30 +89,18 @@ def from_hl7(message: str, mdm: str | None, **params: Any) -> None:
     \b
     dischargegen from-hl7 adt_a03.hl7 -o handout.pdf --mdm mdm_t02.hl7
     """
-    from ..batch import HL7
-
-    _run(HL7, message, params, {"mdm": mdm})
+    _run(InputKind.HL7, message, params, {"mdm": mdm})
 
 
-BATCH_OPTIONS = {
-    # rendering and settings, for every input
-    "large_print", "page_size", "deterministic", "config_path", "templates_dir",
-    # facts that may apply to every patient in a batch
-    "procedure", "cause", "restrictions", "no_restrictions", "blood_thinner_restart", "language",
-}
-
-
-def _option_name(option: Any) -> str:
-    probe = option(lambda: None)  # a click.option decorator: apply it to learn its parameter name
-    return str(probe.__click_params__[-1].name)
+# The facts that may apply to every patient in a batch: not the patient's own (name, birth
+# date, MRN, level, surgeon, follow-up), which each record holds.
+BATCH_FACTS = {"procedure", "date", "cause", "restrictions", "no_restrictions", "blood_thinner_restart", "language"}
 
 
 def _batch_options(command: Any) -> Any:
     """The make options that apply to a whole batch: not -o, --print or per-patient facts."""
-    for option in reversed(FACT_OPTIONS + OUTPUT_OPTIONS):
-        if _option_name(option) in BATCH_OPTIONS:
-            command = option(command)
-    return command
+    facts = [option for fact, option in fact_options(from_record=True).items() if fact in BATCH_FACTS]
+    return apply(facts + RENDER_OPTIONS + SETTINGS_OPTIONS, command)
 
 
 @click.command()
@@ -134,16 +126,6 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, docref: bool,
     \b
     dischargegen batch exports/ --outdir out/ --jobs 2 --document-reference --mdm
     """
-    from ..batch import (
-        BatchSettings,
-        Wants,
-        default_jobs,
-        find_jobs,
-        run_batch,
-        stderr_is_terminal,
-    )
-    from ..errors import OutputError
-
     gc.enable()  # the program switches it off for one-shot commands; a batch runs for long
     load(params)  # a bad config or templates folder is one error now, not one per input
     try:
@@ -151,22 +133,24 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, docref: bool,
     except OSError as exc:
         raise OutputError(f"{outdir}: cannot create the folder: {exc.strerror}") from None
     summary_file = summary_path or outdir / "summary.jsonl"
-    found = find_jobs(inputs, exclude=[outdir])
-    config = BatchSettings(
+    found = api.find_jobs(inputs, exclude=[outdir])
+    context = click.get_current_context()
+    config = api.batch_settings(
         outdir=str(outdir),
-        explicit=explicit_facts({**params, "name": None, "date": None, "dob": None, "mrn": None}),
+        explicit=explicit_facts(params),
         options=render_options(params),
-        wants=Wants(document_reference=docref, bundle_out=bundle_out, mdm=mdm, mdm_ed_type=mdm_ed_type),
+        wants=api.wants(document_reference=docref, bundle_out=bundle_out, mdm=mdm, mdm_ed_type=mdm_ed_type),
         config_path=str(params["config_path"]) if params.get("config_path") else None,
         templates_dir=str(params["templates_dir"]) if params.get("templates_dir") else None,
         skip_existing=skip_existing,
+        names=option_names(context.command),
     )
-    workers = min(jobs or default_jobs(), max(1, len(found)))
-    if stderr_is_terminal() and found:
-        with click.progressbar(length=len(found), label="Handouts", file=click.get_text_stream("stderr")) as bar:
-            report = run_batch(found, config, summary_file, workers=workers, progress=bar.update)
+    workers = min(jobs or api.default_jobs(), max(1, len(found)))
+    if sys.stderr.isatty() and found:
+        with click.progressbar(length=len(found), label="Handouts", file=sys.stderr) as bar:
+            report = api.run_batch(found, config, summary_file, workers=workers, progress=bar.update)
     else:
-        report = run_batch(found, config, summary_file, workers=workers)
+        report = api.run_batch(found, config, summary_file, workers=workers)
     click.echo(f"{report.ok} made, {report.skipped} skipped, {report.failed} failed; summary: {summary_file}", err=True)
     if report.failed:
-        click.get_current_context().exit(1)
+        context.exit(1)

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from .options import (
-    deliver,
-    explicit_facts,
-    handout_options,
-    load,
-    merge_facts,
-    render_options,
-    warn,
-)
+from .. import api
+from .options import deliver, explicit_facts, handout_options, load, merge_facts, render_options, settings_options, warn
 
 
 @click.command()
 @click.option("--input", "input_file", type=click.File("rb"),
               help="JSON file of facts (keys are the long option names), or - for standard input.")
-@handout_options
+@handout_options()
 def make(input_file: IO[bytes] | None, **params: Any) -> None:
     """Make one patient's handout.
 
@@ -28,51 +22,38 @@ def make(input_file: IO[bytes] | None, **params: Any) -> None:
     dischargegen make --name "Raeann O'Kon" --date 2026-11-24 -o handout.pdf
     dischargegen make --input patient.json -o -
     """
-    from ..api import make_handout, render_pdf
-
     facts: dict[str, Any] = {}
     large_print = False
     if input_file is not None:
-        from ..sources.json_input import read_json_facts
-
-        facts = read_json_facts(input_file)
-        large_print = facts.pop("large_print", False)
-        if not isinstance(large_print, bool):
-            from ..errors import InputError
-
-            raise InputError("large_print", "must be true or false")
+        facts, large_print = api.read_facts_json(input_file)
     settings = load(params)
-    handout = make_handout(merge_facts(facts, explicit_facts(params)), settings)
+    handout = api.make_handout(merge_facts(facts, explicit_facts(params)), settings)
     warn(handout)
-    deliver(render_pdf(handout, settings, render_options(params, large_print)), handout, params)
+    deliver(api.render_pdf(handout, settings, render_options(params, large_print)), handout, params)
 
 
 @click.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Facility config TOML.")
-@click.option("--templates-dir", type=click.Path(file_okay=False), help="Facility templates folder.")
-def procedures(config_path: str | None, templates_dir: str | None) -> None:
+@settings_options
+def procedures(config_path: Path | None, templates_dir: Path | None) -> None:
     """List the procedures that can be made, with each default in force and where it comes from.
 
     \b
     dischargegen procedures
     dischargegen procedures --config facility.toml
     """
-    from ..facts import restriction_defaults, timeline_defaults
-    from .options import load
-
     settings = load({"config_path": config_path, "templates_dir": templates_dir})
     units = settings.config.facility.units
     for procedure in sorted(settings.catalog.procedures.values(), key=lambda p: p.id):
         click.echo(f"{procedure.id}: {procedure.title} (version {procedure.version}, reviewed "
                    f"{procedure.reviewed.isoformat()} by {procedure.reviewed_by})")
         click.echo(f"  languages: {', '.join(procedure.languages)}; causes: {', '.join(procedure.causes)}")
-        codes = "; ".join(f"{system} {', '.join(values)}" for system, values in procedure.codes.items() if values)
+        codes = "; ".join(f"{system} {', '.join(values)}" for system, values in api.procedure_codes(procedure, settings).items())
         if codes:
             click.echo(f"  codes: {codes}")
-        for d in restriction_defaults(procedure, settings.config).values():
+        for d in api.restriction_defaults(procedure, settings.config).values():
             limit = f"{d.limit.describe(units)} for " if d.limit else ""
             click.echo(f"  restriction {d.kind}: {limit}{d.duration.words}  [{_origin(d.origin)}]")
-        for d in timeline_defaults(procedure, settings.config).values():
+        for d in api.timeline_defaults(procedure, settings.config).values():
             click.echo(f"  timeline {d.kind}: {d.duration.words} after the procedure  [{_origin(d.origin)}]")
 
 

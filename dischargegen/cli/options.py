@@ -1,74 +1,100 @@
-"""The options every handout-making command shares (make, from-fhir, from-hl7), and the steps
-they share: collect the facts given explicitly, load the settings, deliver the PDF.
-
-Only Click is imported here; the library is imported inside the functions.
-"""
+"""The options every handout-making command shares (make, from-fhir, from-hl7, batch), and the
+steps they share: collect the facts given explicitly, load the settings, deliver the PDF."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import click
 
-if TYPE_CHECKING:
-    from pathlib import Path
+from .. import api
+from ..api import FACT_FIELDS, Cause, Handout, PageSize, RenderOptions, Settings
 
-    from ..api import Settings
-    from ..model import Handout, RenderOptions
+DATE = "DATE"
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-FACT_OPTIONS = [
-    click.option("--name", help="Patient's name as it should print, e.g. \"Raeann O'Kon\"."),
-    click.option("--date", "date", help="Procedure date: YYYY-MM-DD or 'today'."),
-    click.option("--procedure", help="Procedure template to use (default: kyphoplasty). See 'dischargegen procedures'."),
-    click.option("--dob", help="Date of birth, YYYY-MM-DD (prints in the header)."),
-    click.option("--mrn", help="Medical record number (prints in the header and names the file)."),
-    click.option("--level", help="Vertebral level treated, e.g. T12."),
-    click.option("--cause", help="Cause of the fracture: osteoporosis, cancer or trauma (adds its section)."),
-    click.option("--surgeon", help="Who did the procedure, e.g. \"Dr. Ann Smith\"."),
-    click.option("--follow-up", "follow_up", help="Follow-up visit: \"YYYY-MM-DD HH:MM\"."),
-    click.option("--restriction", "restrictions", multiple=True, metavar="KIND=[LIMIT:]DURATION",
-                 help="Change a restriction (lifting=10lb:6w, driving=2d) or add one (custom=No golf:4w). Repeatable."),
-    click.option("--no-restriction", "no_restrictions", multiple=True, metavar="KIND",
-                 help="Leave out one of the procedure's default restrictions. Repeatable."),
-    click.option("--blood-thinner-restart", "blood_thinner_restart",
-                 help="Date to restart blood thinners, YYYY-MM-DD (else: ask before you restart)."),
-    click.option("--language", "--lang", "language", help="Language of the handout, e.g. en (default: en)."),
-]
 
-OUTPUT_OPTIONS = [
-    click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-                 help="PDF file to write, or - for standard output. Default: <procedure>-<date>-<MRN>.pdf."),
+def fact_options(*, from_record: bool) -> dict[str, Decorator]:
+    """The options that give facts, by fact. ``from_record``: the command reads an EHR record,
+    which decides the procedure and the language unless these options are given."""
+    procedure_default = "from the record's procedure code" if from_record else "kyphoplasty"
+    language_default = "the patient's language in the record, else en" if from_record else "en"
+    options = [
+        click.option("--name", help="Patient's name as it should print, e.g. \"Raeann O'Kon\"."),
+        click.option("--date", "date", metavar=DATE, help="Procedure date: YYYY-MM-DD or 'today'."),
+        click.option("--procedure", metavar="ID",
+                     help=f"Procedure template to use (default: {procedure_default}). See 'dischargegen procedures'."),
+        click.option("--dob", metavar=DATE, help="Date of birth, YYYY-MM-DD (prints in the header)."),
+        click.option("--mrn", help="Medical record number (prints in the header and names the file)."),
+        click.option("--level", help="Vertebral level treated, e.g. T12."),
+        click.option("--cause", metavar=f"[{'|'.join(Cause)}]", help="Cause of the fracture (adds its section)."),
+        click.option("--surgeon", help="Who did the procedure, e.g. \"Dr. Ann Smith\"."),
+        click.option("--follow-up", "follow_up", metavar='"DATE HH:MM"', help="Follow-up visit: \"YYYY-MM-DD HH:MM\"."),
+        click.option("--restriction", "restrictions", multiple=True, metavar="KIND=[LIMIT:]DURATION",
+                     help="Change a restriction (lifting=10lb:6w, driving=2d) or add one (custom=No golf:4w). Repeatable."),
+        click.option("--no-restriction", "no_restrictions", multiple=True, metavar="KIND",
+                     help="Leave out one of the procedure's default restrictions. Repeatable."),
+        click.option("--blood-thinner-restart", "blood_thinner_restart", metavar=DATE,
+                     help="Date to restart blood thinners, YYYY-MM-DD (else: ask before you restart)."),
+        click.option("--language", "--lang", "language", metavar="CODE",
+                     help=f"Language of the handout, e.g. en (default: {language_default})."),
+    ]
+    facts = [fact for fact in FACT_FIELDS if fact != "medications"]
+    return dict(zip(facts, options, strict=True))
+
+
+RENDER_OPTIONS: list[Decorator] = [
     click.option("--large-print", is_flag=True, default=None, help="Body text at 18 pt (more pages are fine)."),
-    click.option("--page-size", type=click.Choice(["letter", "a4"], case_sensitive=False),
+    click.option("--page-size", type=click.Choice(list(PageSize), case_sensitive=False),
                  help="Paper size (default: the facility's, else Letter)."),
     click.option("--deterministic", is_flag=True, help="Identical bytes for identical input (also set by SOURCE_DATE_EPOCH)."),
-    click.option("--config", "config_path", type=click.Path(dir_okay=False),
+]
+SETTINGS_OPTIONS: list[Decorator] = [
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                  help="Facility config TOML (default: $DISCHARGEGEN_CONFIG or ~/.config/dischargegen/config.toml)."),
-    click.option("--templates-dir", type=click.Path(file_okay=False),
+    click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path),
                  help="Facility templates folder: adds procedures or overrides shipped ones."),
+]
+DELIVERY_OPTIONS: list[Decorator] = [
+    click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="PDF file to write, or - for standard output. Default: <procedure>-<date>-<MRN>.pdf."),
     click.option("--print", "to_printer", is_flag=True, help="Send the PDF to the printer through CUPS (lp)."),
     click.option("--printer", help="CUPS printer name (default: the default printer). Implies --print."),
     click.option("--copies", type=click.IntRange(1, 99), default=1, show_default=True, help="Copies to print."),
 ]
 
 
-def handout_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the fact options and the output options to a command."""
-    for option in reversed(FACT_OPTIONS + OUTPUT_OPTIONS):
+def apply(options: list[Decorator], command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(options):
         command = option(command)
     return command
 
 
-FACT_KEYS = ("name", "date", "procedure", "dob", "mrn", "level", "cause", "surgeon", "follow_up",
-             "restrictions", "no_restrictions", "blood_thinner_restart", "language")
+def handout_options(*, from_record: bool = False) -> Decorator:
+    """Add the fact, render, settings and delivery options to a command."""
+    facts = list(fact_options(from_record=from_record).values())
+    return lambda command: apply(facts + RENDER_OPTIONS + SETTINGS_OPTIONS + DELIVERY_OPTIONS, command)
+
+
+def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--config`` and ``--templates-dir``."""
+    return apply(SETTINGS_OPTIONS, command)
+
+
+def option_names(command: click.Command) -> dict[str, str]:
+    """How a command's user names each parameter: its longest option (``--procedure-id``)."""
+    return {str(p.name): max(p.opts, key=len) for p in command.params if isinstance(p, click.Option)}
 
 
 def explicit_facts(params: dict[str, Any]) -> dict[str, Any]:
     """The facts given on the command line; absent options are left out, so they don't win."""
     return {key: (list(params[key]) if isinstance(params[key], tuple) else params[key])
-            for key in FACT_KEYS if params.get(key) not in (None, ())}
+            for key in FACT_FIELDS if params.get(key) not in (None, ())}
 
 
 def merge_facts(base: dict[str, Any], explicit: dict[str, Any]) -> dict[str, Any]:
@@ -81,22 +107,19 @@ def merge_facts(base: dict[str, Any], explicit: dict[str, Any]) -> dict[str, Any
 
 
 def load(params: dict[str, Any]) -> Settings:
-    from pathlib import Path
-
-    from ..api import load_settings
-
-    config, templates = params.get("config_path"), params.get("templates_dir")
-    return load_settings(Path(config) if config else None, Path(templates) if templates else None)
+    return api.load_settings(params.get("config_path"), params.get("templates_dir"))
 
 
 def render_options(params: dict[str, Any], large_print: bool = False) -> RenderOptions:
-    from ..model import RenderOptions
-
+    """The render options from the command line and ``SOURCE_DATE_EPOCH`` (read here, once)."""
     given = params.get("large_print")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    created = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch.isdigit() else None
     return RenderOptions(
         large_print=bool(given if given is not None else large_print),
-        page_size=params["page_size"].lower() if params.get("page_size") else None,
-        deterministic=bool(params.get("deterministic")),
+        page_size=PageSize(params["page_size"].lower()) if params.get("page_size") else None,
+        deterministic=bool(params.get("deterministic") or epoch),
+        created=created,
     )
 
 
@@ -111,24 +134,17 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
     With -o the file is written first, so that it is kept when printing fails. Without -o,
     --print only prints; otherwise the file gets the default name in the current folder.
     """
-    from pathlib import Path
-
-    from ..sinks.files import default_filename, write_atomic
-
     output = params.get("output")
     printing = bool(params.get("to_printer") or params.get("printer"))
     written: Path | None = None
     if output == "-":
-        stdout = sys.stdout.buffer
-        stdout.write(pdf)
-        stdout.flush()
+        sys.stdout.buffer.write(pdf)
+        sys.stdout.buffer.flush()
     elif output or not printing:
-        written = Path(output) if output else Path(default_filename(handout))
-        write_atomic(written, pdf)
+        written = Path(output) if output else Path(api.default_filename(handout))
+        api.write_atomic(written, pdf)
         click.echo(f"Wrote {written}", err=True)
     if printing:
-        from ..sinks.printer import print_pdf
-
-        job = print_pdf(pdf, printer=params.get("printer"), copies=params["copies"], title="Discharge handout")
+        job = api.print_pdf(pdf, printer=params.get("printer"), copies=params["copies"], title="Discharge handout")
         click.echo(f"Sent to the printer: job {job}", err=True)
     return written

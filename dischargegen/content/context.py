@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from ..model import Handout, RenderOptions, Restriction
-from .catalog import Procedure
+from ..catalog import Procedure
 
 CONTEXT_NAMES = frozenset({
     "patient", "procedure", "procedure_date", "level", "cause", "surgeon", "follow_up",

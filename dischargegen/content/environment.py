@@ -21,6 +21,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
+from ..catalog import TEMPLATE_SUFFIX
 from ..errors import TemplateError
 from .document import ELEMENTS
 
@@ -34,7 +35,6 @@ FORBIDDEN_NAMES = frozenset({"self", "range", "dict", "lipsum", "cycler", "joine
 # The longest string or list that ``*`` may build, and the largest exponent of ``**``.
 MAX_REPEAT = 10_000
 MAX_EXPONENT = 100
-TEMPLATE_SUFFIX = ".xml.j2"
 
 
 class CheckedLoader(jinja2.FileSystemLoader):

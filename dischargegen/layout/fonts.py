@@ -12,7 +12,13 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
+
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from ..errors import RenderError
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 if not FONTS_DIR.is_dir():  # running from a source checkout
@@ -38,15 +44,12 @@ _INVISIBLE = frozenset("\n\t\u00ad\u200b\u200c\u200d")
 @lru_cache(maxsize=None)
 def register(family: Family) -> frozenset[int]:
     """Register a family's two faces with ReportLab once; returns the code points it covers."""
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     regular = TTFont(family.name, str(FONTS_DIR / family.regular))
     bold = TTFont(f"{family.name}-Bold", str(FONTS_DIR / family.bold))
     pdfmetrics.registerFont(regular)
     pdfmetrics.registerFont(bold)
-    for is_bold, face in ((0, family.name), (1, f"{family.name}-Bold")):
+    faces: tuple[tuple[Literal[0, 1], str], ...] = ((0, family.name), (1, f"{family.name}-Bold"))
+    for is_bold, face in faces:
         for italic in (0, 1):  # no italics in the handout: map them to upright faces
             addMapping(family.name, is_bold, italic, face)
             addMapping(f"{family.name}-Bold", is_bold, italic, face)
@@ -95,8 +98,6 @@ def _family_for_word(word: str, body: frozenset[int]) -> Family:
         covered = register(family)
         if all(ord(c) in covered for c in word):
             return family
-    from ..errors import RenderError
-
     for char in word:
         if _family_for(char) is None:
             raise RenderError(f"the character {char!r} (U+{ord(char):04X}) is in no bundled font")

@@ -11,9 +11,10 @@ from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
+from ..model import PageSize
 from .styles import RULE, Styles
 
-PAGE_SIZES = {"letter": LETTER, "a4": A4}
+PAGE_SIZES = {PageSize.LETTER: LETTER, PageSize.A4: A4}
 MARGIN = 0.7 * inch
 
 

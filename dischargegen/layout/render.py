@@ -1,17 +1,13 @@
-"""Render a Handout to PDF bytes: template -> document tree -> flowables -> pages."""
+"""The layout stage: a finished document tree -> flowables -> pages -> PDF bytes."""
 
 from __future__ import annotations
 
 import io
-import os
 
 from reportlab.platypus import Image, SimpleDocTemplate
 
-from ..content.catalog import Catalog, Procedure
-from ..content.context import build_context
-from ..content.document import Node, parse_document
-from ..content.environment import render_template
-from ..errors import RenderError, TemplateError
+from ..content.build import Document
+from ..errors import RenderError
 from ..model import Handout, RenderOptions
 from .flowables import Builder
 from .fonts import BODY, markup
@@ -19,20 +15,11 @@ from .pages import MARGIN, PAGE_SIZES, Frame, header_height, numbered_canvas
 from .styles import styles
 
 
-def document_tree(handout: Handout, procedure: Procedure, catalog: Catalog, options: RenderOptions) -> tuple[Node, str]:
-    """The checked document tree of the handout, and the template file it came from."""
-    context = build_context(handout, procedure, options)
-    xml, source = render_template(catalog.folders, procedure.template_name(handout.language), context)
-    return parse_document(xml, source), source
-
-
-def render(handout: Handout, procedure: Procedure, catalog: Catalog, options: RenderOptions) -> bytes:
-    tree, source = document_tree(handout, procedure, catalog, options)
-    titles = list(tree.iter("title"))
-    if not titles:
-        raise TemplateError("the handout has no <title>", source)
+def render(document: Document, handout: Handout, options: RenderOptions) -> bytes:
+    """Lay out ``document`` (the handout's tree) on the handout's pages; returns the PDF."""
+    tree = document.tree
     style = styles(options.large_print)
-    page_size = PAGE_SIZES[(options.page_size or handout.facility.page_size).lower()]
+    page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
     attrs = tree.attrs
     frame = Frame(
         header_left=f"<b>{markup(attrs.get('header', ''))}</b>",
@@ -43,7 +30,6 @@ def render(handout: Handout, procedure: Procedure, catalog: Catalog, options: Re
         ),
         sample_mark=markup(attrs["sample_label"]) if options.sample and attrs.get("sample_label") else None,
     )
-    deterministic = options.deterministic or bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
     buffer = io.BytesIO()
     top = MARGIN * 0.6 + header_height(style) + style.size * 0.3
     bottom = MARGIN * 0.5 + style.footer.leading * 2 + style.size * 0.6
@@ -54,13 +40,13 @@ def render(handout: Handout, procedure: Procedure, catalog: Catalog, options: Re
         rightMargin=MARGIN,
         topMargin=top,
         bottomMargin=bottom,
-        title=titles[0].text(),
+        title=document.title,
         subject=attrs.get("subject", ""),
         author=handout.facility.name or "",
         creator="dischargegen",
         producer="dischargegen",
         lang=handout.language,
-        invariant=1 if deterministic else 0,
+        invariant=1 if options.deterministic else 0,
         initialFontName=BODY.name,
         initialFontSize=style.size,
     )
@@ -79,7 +65,7 @@ def render(handout: Handout, procedure: Procedure, catalog: Catalog, options: Re
 def _logo(path: str, height: float) -> Image:
     try:
         image = Image(path)
-    except Exception as exc:
+    except Exception as exc:  # ReportLab raises whatever the image reader raised
         raise RenderError(f"facility logo {path}: cannot be read: {exc}") from None
     scale = height / image.imageHeight
     image.drawHeight, image.drawWidth = height, image.imageWidth * scale

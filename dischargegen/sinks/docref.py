@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import OutputError
-
-if TYPE_CHECKING:
-    from ..model import Handout
-    from ..sources.fhir import FhirContext
+from ..model import Handout
+from ..record import FhirContext
 
 INSTRUCTIONS = {"system": "http://loinc.org", "code": "69730-0", "display": "Instructions"}
 CLINICAL_NOTE = {
@@ -33,7 +31,7 @@ _NAMESPACE = uuid.UUID("6f1f3c52-8d0e-4c0a-9a51-6c1d7b3e2a90")  # dischargegen d
 
 
 @dataclass(frozen=True)
-class Document:
+class FiledDocument:
     """One rendered handout as a document to file: its bytes and how to describe them."""
 
     pdf: bytes
@@ -55,23 +53,17 @@ class Document:
         return str(uuid.uuid5(_NAMESPACE, f"{role}:{hashlib.sha1(self.pdf).hexdigest()}"))
 
 
-def document_for(pdf: bytes, handout: Handout, title: str, created: datetime | None = None) -> Document:
-    """The Document for ``pdf``; ``created`` defaults to ``$SOURCE_DATE_EPOCH`` or now."""
-    return Document(pdf=pdf, title=f"{title}: discharge instructions", language=handout.language, created=created or document_time())
-
-
-def document_time() -> datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(timezone.utc).replace(microsecond=0)
+def document_for(pdf: bytes, handout: Handout, title: str, created: datetime | None = None) -> FiledDocument:
+    """The document to file for ``pdf``, created at ``created`` (default: now)."""
+    when = created or datetime.now(timezone.utc).replace(microsecond=0)
+    return FiledDocument(pdf=pdf, title=f"{title}: discharge instructions", language=handout.language, created=when)
 
 
 def _instant(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-def document_reference(document: Document, context: FhirContext, *, url: str | None = None) -> dict[str, Any]:
+def document_reference(document: FiledDocument, context: FhirContext, *, url: str | None = None) -> dict[str, Any]:
     """A DocumentReference for the handout: the PDF inline (base64), or by ``url`` when given."""
     attachment: dict[str, Any] = {
         "contentType": "application/pdf",
@@ -111,7 +103,7 @@ def document_reference(document: Document, context: FhirContext, *, url: str | N
     return resource
 
 
-def transaction_bundle(document: Document, context: FhirContext) -> dict[str, Any]:
+def transaction_bundle(document: FiledDocument, context: FhirContext) -> dict[str, Any]:
     """A transaction Bundle: POST Binary (the PDF), POST DocumentReference (``url`` -> the Binary)."""
     binary_url = f"urn:uuid:{document.uuid('binary')}"
     binary = {
@@ -143,8 +135,6 @@ def to_json(resource: dict[str, Any]) -> bytes:
 
 
 def _validate(kind: str, resource: dict[str, Any]) -> None:
-    import importlib
-
     model = getattr(importlib.import_module(f"fhir.resources.R4B.{kind.lower()}"), kind)
     try:
         model.model_validate(resource)

@@ -11,11 +11,9 @@ has no such value, so receivers map it locally; OBX-3 carries the standard code,
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ..sinks.docref import Document
-    from ..sources.hl7v2 import Hl7Context
+from ..record import Hl7Context
+from .docref import FiledDocument
 
 VERSION = "2.5.1"
 SENDING_APPLICATION = "DISCHARGEGEN"
@@ -32,13 +30,13 @@ def hl7_time(moment: datetime) -> str:
 
 def escape(text: str, separators: str) -> str:
     """Escape the field, component, repetition, escape and subcomponent characters in ``text``."""
-    field, component, repetition, esc, sub = separators[:5]
+    field, component, repetition, esc, sub = tuple(separators[:5])
     codes = {field: "F", component: "S", repetition: "R", esc: "E", sub: "T"}
     return "".join(f"{esc}{codes[ch]}{esc}" if ch in codes else ch for ch in text)
 
 
 def mdm_t02(
-    document: Document,
+    document: FiledDocument,
     context: Hl7Context,
     *,
     filename: str | None = None,

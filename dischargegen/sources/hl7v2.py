@@ -4,20 +4,21 @@ Accepts a plain or MLLP-framed (``0x0B`` ... ``0x1C 0x0D``) message with CR, LF 
 endings, in UTF-8 or Latin-1. Parsed with python-hl7 (``hl7``); fields read:
 
 PID-3 (the repetition whose CX.5 is ``MR``), PID-5, PID-7, PID-15, PV1-45, PR1-3, PR1-5, PR1-11.
-Every problem is a :class:`~dischargegen.sources.SourceError` naming the HL7 field, e.g. ``PID-5``.
+Every problem is a :class:`~dischargegen.errors.SourceError` naming the HL7 field, e.g. ``PID-5``.
 Messages never quote patient data.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import hl7
+import hl7  # type: ignore[import-untyped]
 
-from . import CodeMap, Record, SourceError
+from ..errors import SourceError
+from ..record import Hl7Context, Record
+from .codes import CodeMap
 
 MLLP_START, MLLP_END = b"\x0b", b"\x1c"
 _SEGMENT = re.compile(r"^[A-Z][A-Z0-9]{2}$")
@@ -37,25 +38,12 @@ ISO639_2 = {
 }
 
 
-@dataclass(frozen=True)
-class Hl7Context:
-    """What the MDM^T02 reply copies from the ADT^A03: encoding characters, PID, PV1, routing."""
-
-    separators: str  # MSH-1 followed by MSH-2, e.g. "|^~\\&"
-    pid: str  # the PID segment as received (without its terminator)
-    pv1: str | None
-    sending_application: str  # MSH-3 of the input: the reply's receiving application
-    sending_facility: str  # MSH-4
-    receiving_facility: str  # MSH-6: the facility that made the handout
-    control_id: str  # MSH-10 of the input
-    discharge: str | None  # PV1-45
-
-
-def read_message(data: bytes, codes: CodeMap, *, procedure: str | None = None, date_given: bool = False) -> Record:
+def read_message(data: bytes, codes: CodeMap, *, procedure: str | None = None) -> Record:
     """Parse one ADT^A03 message into a :class:`Record`.
 
-    ``procedure`` and ``date_given`` say whether ``--procedure`` and ``--date`` were given; a
-    message without a matching PR1 segment needs both.
+    ``procedure`` (a procedure id given with the message) picks the PR1 segments of that
+    procedure. A message without a matching PR1 segment leaves the procedure and its date to
+    be given: the record's ``pending`` error says so.
     """
     lines = _segments(data)
     message = _parse(lines)
@@ -65,13 +53,14 @@ def read_message(data: bytes, codes: CodeMap, *, procedure: str | None = None, d
     facts: dict[str, Any] = {}
     paths: dict[str, str] = {}
     _patient(pid, separators[2], facts, paths)
-    _procedure(message, codes, procedure, date_given, facts, paths)
+    pending = _procedure(message, codes, procedure, facts, paths)
     pv1_lines = [line for line in lines if line.startswith("PV1" + separators[0])]
     discharge = _field(_only(message, "PV1"), 45) if pv1_lines else ""
     msh = message.segment("MSH")
     return Record(
         facts=facts,
         paths=paths,
+        pending=pending,
         context=Hl7Context(
             separators=separators,
             pid=next(line for line in lines if line.startswith("PID")),
@@ -203,8 +192,11 @@ def _date(text: str, where: str, *, partial_ok: bool = False) -> date | None:
         raise SourceError(where, f"{text!r} is not a real calendar date") from None
 
 
-def _procedure(message: hl7.Message, codes: CodeMap, explicit: str | None, date_given: bool, facts: dict[str, Any], paths: dict[str, str]) -> None:
-    """The latest PR1 whose PR1-3 code is in the code map: procedure, date and surgeon."""
+def _procedure(message: hl7.Message, codes: CodeMap, explicit: str | None, facts: dict[str, Any], paths: dict[str, str]) -> tuple[SourceError, ...]:
+    """The latest PR1 whose PR1-3 code is in the code map: procedure, date and surgeon.
+
+    Returns what is missing, as errors that giving the facts they name resolves.
+    """
     try:
         segments = list(message.segments("PR1"))
     except KeyError:
@@ -221,23 +213,23 @@ def _procedure(message: hl7.Message, codes: CodeMap, explicit: str | None, date_
         _need(pr1, 5, label)
         when = _field(pr1, 5)
         candidates.append((re.sub(r"\D", "", when)[:14], label, pr1, key))
+    both = ("procedure", "date")
     if not candidates:
-        if explicit and date_given:
-            return
         if not segments:
-            raise SourceError("PR1", "the message has no PR1 segment: give --procedure and --date")
-        raise SourceError("PR1-3", f"no PR1 procedure code is in the procedure code map ({codes.describe()}; found {', '.join(seen)}): give --procedure and --date, or add the code to the config's [codes]")
+            return (SourceError("PR1", "the message has no PR1 segment", needs=both),)
+        return (SourceError("PR1-3", f"no PR1 procedure code is in the procedure code map ({codes.describe()}; found {', '.join(seen)})",
+                            needs=both, config_hint="add the code to the config's [codes]"),)
     candidates.sort(key=lambda item: item[0])
     _, label, pr1, key = candidates[-1]
     facts["procedure"], paths["procedure"] = key, f"{label}-3"
-    when = _field(pr1, 5)
-    if when:
-        facts["date"], paths["date"] = _date(when, f"{label}-5"), f"{label}-5"
-    elif not date_given:
-        raise SourceError(f"{label}-5", "the procedure date is empty: give --date")
     surgeon = _surgeon(pr1)
     if surgeon:
         facts["surgeon"], paths["surgeon"] = surgeon, f"{label}-11"
+    when = _field(pr1, 5)
+    if not when:
+        return (SourceError(f"{label}-5", "the procedure date is empty", needs=("date",)),)
+    facts["date"], paths["date"] = _date(when, f"{label}-5"), f"{label}-5"
+    return ()
 
 
 def _surgeon(pr1: hl7.Segment) -> str | None:

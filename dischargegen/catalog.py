@@ -3,6 +3,8 @@
 A procedure is a folder ``templates/<id>/`` holding ``procedure.toml`` (version, review date,
 codes, default values with their sources) and one ``<lang>.xml.j2`` template per language.
 A facility's templates directory is searched first, so it can add or override procedures.
+A procedure whose metadata is broken is kept aside with its error: asking for it raises that
+error, and ``templates check`` reports it.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..dates import Duration, parse_duration
-from ..errors import InputError, TemplateError
-from ..model import Weight
+from typing import Any
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from .dates import Duration, parse_duration
+from .errors import InputError, TemplateError, TemplateProblem
+from .model import Cause, Tier, Weight
+
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 if not SHIPPED_TEMPLATES.is_dir():  # running from a source checkout
-    SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+    SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 TEMPLATE_SUFFIX = ".xml.j2"
 
@@ -51,10 +55,19 @@ class Procedure(NamedTuple):
     timeline: dict[str, TimelineDefault]
     values: dict[str, dict[str, object]]  # other defaults, with sources
     warning_signs: dict[str, dict[str, str]]  # key -> tier, source
-    causes: tuple[str, ...] = ("osteoporosis", "cancer", "trauma")
+    causes: tuple[Cause, ...] = tuple(Cause)
 
     def template_name(self, language: str) -> str:
+        """The template's name for the Jinja2 loader: ``kyphoplasty/en.xml.j2``."""
         return f"{self.id}/{language}{TEMPLATE_SUFFIX}"
+
+    def template_file(self, language: str) -> Path:
+        return self.folder / f"{language}{TEMPLATE_SUFFIX}"
+
+    @property
+    def shipped(self) -> bool:
+        """Whether the procedure comes with dischargegen (else from a facility's folder)."""
+        return self.folder.parent == SHIPPED_TEMPLATES
 
 
 class _Meta:
@@ -75,11 +88,11 @@ class _Meta:
             parts.pop()
         return None
 
-    def error(self, message: str, table: str | None = None) -> TemplateError:
-        return TemplateError(message, self.path, self.line(table) if table else None)
+    def error(self, message: str, table: str | None = None, code: TemplateProblem = TemplateProblem.METADATA) -> TemplateError:
+        return TemplateError(message, self.path, self.line(table) if table else None, code)
 
 
-def _require(table: dict, key: str, meta: _Meta, kind: type) -> object:
+def _require(table: dict[str, Any], key: str, meta: _Meta, kind: type) -> object:
     value = table.get(key)
     if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise meta.error(f"procedure.{key} is missing or not a {_KIND_WORDS.get(kind, kind.__name__)}", "procedure")
@@ -96,15 +109,15 @@ def load_procedure(folder: Path) -> Procedure:
     try:
         text = meta_path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TemplateError("procedure metadata file is missing", where) from None
+        raise TemplateError("procedure metadata file is missing", where, code=TemplateProblem.METADATA) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read the metadata: {exc}", where) from None
+        raise TemplateError(f"cannot read the metadata: {exc}", where, code=TemplateProblem.METADATA) from None
     try:
         meta = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "syntax error"
-        raise TemplateError(f"not valid TOML: {message}", where, int(found.group(1)) if found else None) from None
+        raise TemplateError(f"not valid TOML: {message}", where, int(found.group(1)) if found else None, TemplateProblem.METADATA) from None
     m = _Meta(meta_path, text)
     head = meta.get("procedure")
     if not isinstance(head, dict):
@@ -112,9 +125,9 @@ def load_procedure(folder: Path) -> Procedure:
     reviewed = _require(head, "reviewed", m, date)
     if isinstance(reviewed, datetime):
         raise m.error("procedure.reviewed must be a date without a time", "procedure")
-    causes = head.get("causes", ["osteoporosis", "cancer", "trauma"])
-    if not isinstance(causes, list) or not all(isinstance(c, str) and c.strip() for c in causes):
-        raise m.error("procedure.causes must be a list of words", "procedure")
+    causes = head.get("causes", list(Cause))
+    if not isinstance(causes, list) or not all(isinstance(c, str) and c.strip().lower() in set(Cause) for c in causes):
+        raise m.error(f"procedure.causes must be a list of causes from: {', '.join(Cause)}", "procedure")
     for section in ("restrictions", "timeline", "values", "warning_signs", "codes"):
         if not isinstance(meta.get(section, {}), dict):
             raise m.error(f"{section} must be a table of tables", section)
@@ -137,7 +150,7 @@ def load_procedure(folder: Path) -> Procedure:
     signs: dict[str, dict[str, str]] = {}
     for key, spec in (meta.get("warning_signs") or {}).items():
         _source(spec, f"warning_signs.{key}", m)
-        if spec.get("tier") not in ("911", "doctor"):
+        if spec.get("tier") not in tuple(Tier):
             raise m.error(f"warning_signs.{key}: tier must be '911' or 'doctor'", f"warning_signs.{key}")
         signs[key] = dict(spec)
     codes: dict[str, tuple[str, ...]] = {}
@@ -161,7 +174,7 @@ def load_procedure(folder: Path) -> Procedure:
         timeline=timeline,
         values=values,
         warning_signs=signs,
-        causes=tuple(c.strip().lower() for c in causes),
+        causes=tuple(Cause(c.strip().lower()) for c in causes),
     )
 
 
@@ -170,7 +183,7 @@ def _source(spec: object, name: str, meta: _Meta) -> str:
         raise meta.error(f"{name} must be a table", name)
     source = spec.get("source")
     if not isinstance(source, str) or not source.strip():
-        raise meta.error(f"{name} has no source for its default value", name)
+        raise meta.error(f"{name} has no source for its default value", name, TemplateProblem.SOURCE)
     return source
 
 
@@ -183,7 +196,7 @@ def _meta_duration(spec: object, name: str, meta: _Meta) -> Duration:
         raise meta.error(str(exc), name) from None
 
 
-def _meta_limit(spec: dict, name: str, meta: _Meta) -> Weight | None:
+def _meta_limit(spec: dict[str, Any], name: str, meta: _Meta) -> Weight | None:
     if "limit" not in spec:
         return None
     try:
@@ -193,17 +206,24 @@ def _meta_limit(spec: dict, name: str, meta: _Meta) -> Weight | None:
 
 
 class Catalog(NamedTuple):
-    """The procedures found in the template folders, facility folder first."""
+    """The procedures found in the template folders, facility folder first, and the broken ones."""
 
     folders: tuple[Path, ...]
     procedures: dict[str, Procedure]
+    broken: dict[str, TemplateError]  # procedure id -> why its metadata cannot be used
 
     def get(self, procedure_id: str) -> Procedure:
+        if procedure_id in self.broken:
+            raise self.broken[procedure_id]
         try:
             return self.procedures[procedure_id]
         except KeyError:
             known = ", ".join(sorted(self.procedures)) or "none"
             raise InputError("procedure", f"unknown procedure {procedure_id!r} (known: {known})") from None
+
+    def names(self) -> list[str]:
+        """Every procedure id, usable or broken, sorted."""
+        return sorted({*self.procedures, *self.broken})
 
 
 @lru_cache(maxsize=8)
@@ -211,9 +231,16 @@ def load_catalog(extra_dir: Path | None = None) -> Catalog:
     """Every procedure in the shipped templates, plus or overridden by ``extra_dir``'s."""
     folders = ((extra_dir,) if extra_dir else ()) + (SHIPPED_TEMPLATES,)
     procedures: dict[str, Procedure] = {}
+    broken: dict[str, TemplateError] = {}
     for folder in reversed(folders):  # the facility's folder last, so that it overrides
         if not folder.is_dir():
             raise TemplateError("templates directory does not exist", str(folder))
         for meta in sorted(folder.glob("*/procedure.toml")):
-            procedures[meta.parent.name] = load_procedure(meta.parent)
-    return Catalog(folders, procedures)
+            name = meta.parent.name
+            try:
+                procedures[name] = load_procedure(meta.parent)
+                broken.pop(name, None)
+            except TemplateError as exc:
+                broken[name] = exc
+                procedures.pop(name, None)
+    return Catalog(folders, procedures, broken)

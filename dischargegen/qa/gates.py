@@ -1,0 +1,159 @@
+"""The template gates behind ``dischargegen templates check``.
+
+Every procedure's template is rendered, in every language, in every variant (no cause and
+each cause; only the required facts and every optional fact; normal and large print) with
+sample data, and each variant is measured as a reader would meet it:
+
+- pages (at most 2 at normal size) and the page of the Call 911 box (page 1, first tier);
+- the Flesch-Kincaid grade of the rendered text (fails above 6.0) and the SMOG index;
+- the longest sentence and every sentence over 20 words; every list over 7 items;
+- template errors: undefined names, unknown elements, sandbox violations (file and line).
+
+The metadata is checked too: malformed files and defaults without a source fail, and a review
+date more than 24 months old is a warning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from pypdf import PdfReader
+
+from ..api import Settings, layout_pdf, make_document
+from ..catalog import Procedure
+from ..content.document import Node
+from ..dates import Duration
+from ..errors import DischargeError, InputError, TemplateError, TemplateProblem
+from ..model import RenderOptions, Tier
+from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_SENTENCE_WORDS, REVIEW_MONTHS
+from .readability import measure, word_count
+from .report import CheckReport, Finding, Level, TemplateResult, VariantResult
+from .samples import sample_handout, variants
+
+
+def check_templates(settings: Settings, procedures: Sequence[str] = (), *, today: date | None = None) -> CheckReport:
+    """Check the named procedures (all when none are named) in every language and variant."""
+    catalog = settings.catalog
+    known = catalog.names()
+    for name in procedures:
+        if name not in known:
+            raise InputError("procedure", f"unknown procedure {name!r} (known: {', '.join(known) or 'none'})")
+    results: list[TemplateResult] = []
+    for name in list(procedures) or known:
+        if name in catalog.broken:
+            exc = catalog.broken[name]
+            results.append(TemplateResult(name, None, exc.file or name, findings=[_finding(exc)]))
+            continue
+        procedure = catalog.procedures[name]
+        for language in procedure.languages:
+            results.append(_check_template(procedure, language, settings, today or date.today()))
+    return CheckReport(results)
+
+
+def _finding(exc: TemplateError, code: str | None = None) -> Finding:
+    return Finding(Level.ERROR, code or exc.code, exc.message, exc.file, exc.line)
+
+
+def _check_template(procedure: Procedure, language: str, settings: Settings, today: date) -> TemplateResult:
+    file = str(procedure.template_file(language))
+    result = TemplateResult(procedure.id, language, file, procedure.version, procedure.reviewed)
+    meta = str(procedure.folder / "procedure.toml")
+    if Duration(REVIEW_MONTHS, "m").after(procedure.reviewed) < today:
+        result.findings.append(Finding(
+            Level.WARNING, "review",
+            f"last reviewed {procedure.reviewed.isoformat()}, more than {REVIEW_MONTHS} months ago", meta))
+    if not any(sign.get("tier") == Tier.EMERGENCY for sign in procedure.warning_signs.values()):
+        result.findings.append(Finding(Level.FAIL, TemplateProblem.METADATA, "no warning sign in the 911 tier", meta))
+    seen_errors: set[tuple[str, str | None, int | None]] = set()
+    for variant in variants(procedure):
+        outcome = VariantResult(variant)
+        result.variants.append(outcome)
+        options = RenderOptions(large_print=variant.large_print)
+        try:
+            handout = sample_handout(procedure, language, variant, settings)
+            document = make_document(handout, settings, options)
+            pdf = layout_pdf(document, handout, options)
+        except DischargeError as exc:
+            finding = (_finding(exc, TemplateProblem.TEMPLATE) if isinstance(exc, TemplateError)
+                       else Finding(Level.ERROR, TemplateProblem.TEMPLATE, str(exc), file))
+            key = (finding.message, finding.file, finding.line)
+            if key not in seen_errors:  # the same error in many variants is reported once
+                seen_errors.add(key)
+                outcome.findings.append(finding)
+            else:
+                outcome.findings.append(dataclasses.replace(finding, code="repeat"))
+            continue
+        _measure(outcome, document.tree, document.source, pdf)
+    return result
+
+
+def _measure(outcome: VariantResult, tree: Node, source: str, pdf: bytes) -> None:
+    reading = measure(text_blocks(tree))
+    outcome.grade, outcome.smog = reading.grade, reading.smog
+    outcome.longest = reading.longest
+    outcome.long_sentences = reading.over(MAX_SENTENCE_WORDS)
+    if reading.grade > MAX_GRADE:
+        outcome.findings.append(Finding(
+            Level.FAIL, "grade", f"Flesch-Kincaid grade {reading.grade:.1f} is above {MAX_GRADE:.1f}", source))
+    for sentence in outcome.long_sentences:
+        outcome.findings.append(Finding(
+            Level.FAIL, "sentence", f"sentence of {word_count(sentence)} words (over {MAX_SENTENCE_WORDS}): {sentence!r}", source))
+    for ul in tree.iter("ul"):
+        if len(ul.children) > MAX_LIST_ITEMS:
+            outcome.long_lists.append(len(ul.children))
+            outcome.findings.append(Finding(
+                Level.FAIL, "list", f"list of {len(ul.children)} items (over {MAX_LIST_ITEMS})", source, ul.line))
+    pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+    outcome.pages = len(pages)
+    if not outcome.variant.large_print and outcome.pages > MAX_PAGES:
+        outcome.findings.append(Finding(
+            Level.FAIL, "pages", f"{outcome.pages} pages at normal size (at most {MAX_PAGES})", source))
+    _check_911(outcome, tree, source, pages)
+
+
+def _check_911(outcome: VariantResult, tree: Node, source: str, pages: list[str]) -> None:
+    alerts = [n for n in tree.iter("alert") if n.attrs.get("tier") == Tier.EMERGENCY]
+    if not alerts:
+        outcome.findings.append(Finding(Level.FAIL, "alert-911", "no Call 911 box (<alert tier=\"911\">)", source))
+        return
+    alert = alerts[0]
+    for node in tree.iter():
+        if node is alert:
+            break
+        if node.tag == "section" or (node.tag == "alert" and node.attrs.get("tier") != Tier.EMERGENCY):
+            what = f"<{node.tag}> {node.attrs.get('title', '')!r}".rstrip()
+            outcome.findings.append(Finding(
+                Level.FAIL, "alert-911", f"the Call 911 box must come first; {what} is before it", source, alert.line))
+            return
+    needle = _squash(alert.attrs.get("title") or alert.text())[:40]
+    outcome.alert_911_page = next((i for i, text in enumerate(pages, 1) if needle in _squash(text)), None)
+    if outcome.alert_911_page != 1:
+        where = f"page {outcome.alert_911_page}" if outcome.alert_911_page else "no page"
+        outcome.findings.append(Finding(Level.FAIL, "alert-911", f"the Call 911 box is on {where}, not page 1", source, alert.line))
+
+
+def text_blocks(tree: Node) -> list[str]:
+    """The handout's text in reading order, one block per heading, paragraph or item."""
+    blocks: list[str] = []
+
+    def walk(node: Node) -> None:
+        for attr in ("title", "label"):
+            if node.attrs.get(attr):
+                blocks.append(node.attrs[attr])
+        if node.runs:
+            blocks.append("".join(" " if run.text == "\n" else run.text for run in node.runs))
+        for child in node.children:
+            walk(child)
+        if node.tag == "signatures" and node.attrs.get("date_label"):
+            blocks.append(node.attrs["date_label"])
+
+    walk(tree)
+    return blocks
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
