@@ -46,16 +46,21 @@ def make_corpus(samples: Path, folder: Path, count: int) -> list[Path]:
             if any(c.get("code") == "MR" for c in ident.get("type", {}).get("coding", [])):
                 ident["value"] = f"MRN{n:06d}"  # each copy is its own patient
         encounter = next(e for e in reversed(bundle["entry"]) if e["resource"]["resourceType"] == "Encounter")
-        bundle["entry"].append({
-            "fullUrl": f"urn:uuid:{uuid.UUID(int=10**9 + n)}",
-            "resource": {
-                "resourceType": "Procedure", "id": str(uuid.UUID(int=10**9 + n)), "status": "completed",
-                "code": {"coding": [{"system": CPT, "code": "22513"}]},
-                "subject": {"reference": patient["fullUrl"]}, "encounter": {"reference": encounter["fullUrl"]},
-                "performedDateTime": f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T09:00:00-05:00",
-                "bodySite": [{"text": f"T{1 + n % 12}"}],
-            },
-        })
+        bundle["entry"].append(
+            {
+                "fullUrl": f"urn:uuid:{uuid.UUID(int=10**9 + n)}",
+                "resource": {
+                    "resourceType": "Procedure",
+                    "id": str(uuid.UUID(int=10**9 + n)),
+                    "status": "completed",
+                    "code": {"coding": [{"system": CPT, "code": "22513"}]},
+                    "subject": {"reference": patient["fullUrl"]},
+                    "encounter": {"reference": encounter["fullUrl"]},
+                    "performedDateTime": f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T09:00:00-05:00",
+                    "bodySite": [{"text": f"T{1 + n % 12}"}],
+                },
+            }
+        )
         text = json.dumps(bundle).replace(old_id, new_id)
         path = folder / f"bundle-{n:05d}.json"
         path.write_text(text, encoding="utf-8")
@@ -116,20 +121,32 @@ def main() -> None:
         paths = make_corpus(args.samples, folder, args.count)
         print(f"corpus: {len(paths)} bundles from {args.samples} in {time.perf_counter() - start:.1f} s")
         full, render_only, size = per_bundle_times(paths)
-        rows = [("FHIR bundle -> PDF (median, warm)", f"{full * 1000:.1f} ms", f"bundle {size:.0f} KB"),
-                ("render only, same handout", f"{render_only * 1000:.1f} ms", ""),
-                ("ratio (target <= 2.0)", f"{full / render_only:.2f}", "")]
+        rows = [
+            ("FHIR bundle -> PDF (median, warm)", f"{full * 1000:.1f} ms", f"bundle {size:.0f} KB"),
+            ("render only, same handout", f"{render_only * 1000:.1f} ms", ""),
+            ("ratio (target <= 2.0)", f"{full / render_only:.2f}", ""),
+        ]
         rates = {}
         for workers in (1, 2):
             load_before = os.getloadavg()[0]
             rate, report, elapsed = batch_run(paths, workers, Path(tmp) / f"out-{workers}")
             rates[workers] = rate
             busy = sum(report.cpu_seconds.values()) / elapsed
-            rows.append((f"batch, {workers} job{'s' if workers > 1 else ''}", f"{rate:.1f} bundles/s",
-                         f"{report.failed} failed; workers busy {busy:.2f} cores; load avg before {load_before:.2f}"))
+            rows.append(
+                (
+                    f"batch, {workers} job{'s' if workers > 1 else ''}",
+                    f"{rate:.1f} bundles/s",
+                    f"{report.failed} failed; workers busy {busy:.2f} cores; load avg before {load_before:.2f}",
+                )
+            )
             for pid, series in sorted(report.peak_rss_kb.items()):
-                rows.append((f"  worker {pid} peak RSS first/last", f"{series[0] / 1024:.0f} / {series[-1] / 1024:.0f} MB",
-                             f"{len(series)} bundles"))
+                rows.append(
+                    (
+                        f"  worker {pid} peak RSS first/last",
+                        f"{series[0] / 1024:.0f} / {series[-1] / 1024:.0f} MB",
+                        f"{len(series)} bundles",
+                    )
+                )
         rows.append(("speed-up 2 jobs / 1 job (target >= 1.7)", f"{rates[2] / rates[1]:.2f}", ""))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>20}  note")

@@ -19,8 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-FACTS = {"name": "Raeann O'Kon", "date": "2026-11-24", "dob": "1948-03-02", "mrn": "0012345", "level": "T12",
-         "cause": "osteoporosis", "surgeon": "Dr. Ann Smith", "follow_up": "2026-12-08 10:30"}
+FACTS = {
+    "name": "Raeann O'Kon",
+    "date": "2026-11-24",
+    "dob": "1948-03-02",
+    "mrn": "0012345",
+    "level": "T12",
+    "cause": "osteoporosis",
+    "surgeon": "Dr. Ann Smith",
+    "follow_up": "2026-12-08 10:30",
+}
 
 
 def wall(argv: list[str], cwd: Path) -> float:

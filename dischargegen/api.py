@@ -44,12 +44,40 @@ if TYPE_CHECKING:
     from .qa.report import CheckReport
 
 __all__ = [
-    "FACT_FIELDS", "Cause", "CodeMap", "DefaultInForce", "Document", "Handout", "InputKind", "PageSize",
-    "Procedure", "Record", "RenderOptions", "Settings", "check_templates", "code_map", "convert",
-    "default_filename", "find_jobs", "format_check_report", "handout_from_record", "layout_pdf",
-    "load_settings", "make_document", "make_handout", "preview_pdf", "print_pdf", "procedure_codes",
-    "read_facts_json", "read_input", "read_record", "render_pdf", "restriction_defaults", "run_batch",
-    "timeline_defaults", "write_atomic",
+    "FACT_FIELDS",
+    "Cause",
+    "CodeMap",
+    "DefaultInForce",
+    "Document",
+    "Handout",
+    "InputKind",
+    "PageSize",
+    "Procedure",
+    "Record",
+    "RenderOptions",
+    "Settings",
+    "check_templates",
+    "code_map",
+    "convert",
+    "default_filename",
+    "find_jobs",
+    "format_check_report",
+    "handout_from_record",
+    "layout_pdf",
+    "load_settings",
+    "make_document",
+    "make_handout",
+    "preview_pdf",
+    "print_pdf",
+    "procedure_codes",
+    "read_facts_json",
+    "read_input",
+    "read_record",
+    "render_pdf",
+    "restriction_defaults",
+    "run_batch",
+    "timeline_defaults",
+    "write_atomic",
 ]
 
 
@@ -77,15 +105,18 @@ def load_settings(config_path: Path | None = None, templates_dir: Path | None = 
 
 def make_handout(facts: Mapping[str, Any], settings: Settings, *, today: date | None = None) -> Handout:
     """Validate one patient's facts (keys are :data:`FACT_FIELDS`) into a Handout."""
-    return build_handout(facts, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today)
+    return build_handout(
+        facts, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today
+    )
 
 
 def handout_from_record(
     record: Record, explicit: Mapping[str, Any], settings: Settings, *, today: date | None = None
 ) -> Handout:
     """The handout of an EHR record, with the explicitly given facts winning over the record's."""
-    return _handout_from_record(record, explicit, config=settings.config, catalog=settings.catalog,
-                                printable=first_unprintable, today=today)
+    return _handout_from_record(
+        record, explicit, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today
+    )
 
 
 def read_facts_json(stream: IO[bytes]) -> tuple[dict[str, Any], bool]:
@@ -131,34 +162,51 @@ def procedure_codes(procedure: Procedure, settings: Settings) -> dict[str, list[
 
 def code_map(settings: Settings) -> CodeMap:
     """Procedure codes -> procedure ids: each procedure's metadata codes, then the facility's."""
-    entries = [(system, code, procedure.id)
-               for procedure in settings.catalog.procedures.values()
-               for system, values in procedure.codes.items() for code in values]
-    entries += [(system, code, procedure_id)
-                for system, table in settings.config.codes.items() for code, procedure_id in table.items()]
+    entries = [
+        (system, code, procedure.id)
+        for procedure in settings.catalog.procedures.values()
+        for system, values in procedure.codes.items()
+        for code in values
+    ]
+    entries += [
+        (system, code, procedure_id)
+        for system, table in settings.config.codes.items()
+        for code, procedure_id in table.items()
+    ]
     return CodeMap.build(entries)
 
 
 # ---- the EHR hook (imported on demand, for start-up speed) ----------------------------------
 
 
-def read_record(data: bytes, kind: InputKind, codes: CodeMap, explicit: Mapping[str, Any],
-                procedure_id: str | None = None) -> Record:
+def read_record(
+    data: bytes, kind: InputKind, codes: CodeMap, explicit: Mapping[str, Any], procedure_id: str | None = None
+) -> Record:
     """The record of a FHIR Bundle or HL7 v2 message."""
     from . import ehr  # deferred for start-up speed
 
     return ehr.read_record(data, kind, codes, explicit, procedure_id)
 
 
-def convert(data: bytes, kind: InputKind, settings: Settings, explicit: Mapping[str, Any], options: RenderOptions,
-            wants: Wants | None = None, *, procedure_id: str | None = None) -> Outputs:
+def convert(
+    data: bytes,
+    kind: InputKind,
+    settings: Settings,
+    explicit: Mapping[str, Any],
+    options: RenderOptions,
+    wants: Wants | None = None,
+    *,
+    procedure_id: str | None = None,
+) -> Outputs:
     """One EHR record's bytes -> its handout, PDF and the wanted write-back documents."""
     from . import ehr  # deferred for start-up speed
 
     return ehr.convert(data, kind, settings, explicit, options, wants or ehr.Wants(), procedure_id=procedure_id)
 
 
-def wants(document_reference: bool = False, bundle_out: bool = False, mdm: bool = False, mdm_ed_type: str = "AP") -> Wants:
+def wants(
+    document_reference: bool = False, bundle_out: bool = False, mdm: bool = False, mdm_ed_type: str = "AP"
+) -> Wants:
     """Which write-back documents to make besides the PDF."""
     from .ehr import Wants  # deferred for start-up speed
 
@@ -178,8 +226,14 @@ def batch_settings(**values: Any) -> BatchSettings:
     return BatchSettings(**values)
 
 
-def run_batch(jobs: list[Job], config: BatchSettings, summary_path: Path, *, workers: int = 1,
-              progress: Callable[[int], None] | None = None) -> BatchReport:
+def run_batch(
+    jobs: list[Job],
+    config: BatchSettings,
+    summary_path: Path,
+    *,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> BatchReport:
     """Run a batch; see :func:`dischargegen.batch.run_batch`."""
     from .batch import run_batch  # deferred for start-up speed
 
@@ -208,14 +262,18 @@ def format_check_report(report: CheckReport) -> str:
     return format_table(report)
 
 
-def preview_pdf(procedure_id: str, language: str, cause: str | None, large_print: bool, settings: Settings) -> tuple[bytes, str]:
+def preview_pdf(
+    procedure_id: str, language: str, cause: str | None, large_print: bool, settings: Settings
+) -> tuple[bytes, str]:
     """A sample handout with every optional field filled in, marked as a sample on every page,
     and its default file name."""
     from .qa.samples import Variant, sample_handout  # deferred for start-up speed
 
     procedure = settings.catalog.get(procedure_id)
     if language not in procedure.languages:
-        raise InputError("language", f"no {procedure.id} template in {language!r} (there is: {', '.join(procedure.languages)})")
+        raise InputError(
+            "language", f"no {procedure.id} template in {language!r} (there is: {', '.join(procedure.languages)})"
+        )
     chosen = cause.lower() if cause else None
     if chosen is not None and chosen not in procedure.causes:
         raise InputError("cause", f"unknown cause {cause!r} (known: {', '.join(procedure.causes)})")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .api import Settings, code_map, handout_from_record, load_settings
+from .api import code_map, handout_from_record, load_settings
 from .ehr import Wants, convert, read_record
 from .errors import DischargeError, InputError, SourceError, describe
 from .model import Handout, InputKind, RenderOptions
@@ -53,8 +53,8 @@ class BatchSettings:
 
     outdir: str
     explicit: dict[str, Any] = field(default_factory=dict)
-    options: RenderOptions = RenderOptions()
-    wants: Wants = Wants()
+    options: RenderOptions = field(default_factory=RenderOptions)
+    wants: Wants = field(default_factory=Wants)
     config_path: str | None = None
     templates_dir: str | None = None
     skip_existing: bool = False
@@ -83,8 +83,12 @@ def find_jobs(inputs: Sequence[str | Path], *, exclude: Sequence[Path] = ()) -> 
         if path.is_dir():
             for found in sorted(path.rglob("*")):
                 rel = found.relative_to(path).parts
-                if found.is_file() and found.suffix.lower() in SUFFIXES and not any(p.startswith(".") for p in rel) \
-                        and not any(found.resolve().is_relative_to(e) for e in excluded):
+                if (
+                    found.is_file()
+                    and found.suffix.lower() in SUFFIXES
+                    and not any(p.startswith(".") for p in rel)
+                    and not any(found.resolve().is_relative_to(e) for e in excluded)
+                ):
                     jobs.extend(_file_jobs(found, len(jobs)))
         else:
             jobs.extend(_file_jobs(path, len(jobs)))
@@ -126,8 +130,10 @@ _STATE: dict[str, Any] = {}
 
 def _init_worker(config: BatchSettings) -> None:
     """Load settings, the code map, templates, fonts and FHIR models once per process."""
-    settings = load_settings(Path(config.config_path) if config.config_path else None,
-                             Path(config.templates_dir) if config.templates_dir else None)
+    settings = load_settings(
+        Path(config.config_path) if config.config_path else None,
+        Path(config.templates_dir) if config.templates_dir else None,
+    )
     _STATE.update(config=config, settings=settings, codes=code_map(settings))
     for kind in ("Patient", "Procedure", "Encounter", "Organization", "Practitioner", "DocumentReference"):
         model(kind)
@@ -158,8 +164,16 @@ def _work(job: Job) -> dict[str, Any]:
             if _existing(handout, job.kind, config):
                 row.update(status="skipped", language=handout.language)
                 return _finish(row)
-        out = convert(data, job.kind, _STATE["settings"], config.explicit, config.options, config.wants,
-                      codes=_STATE["codes"], record=record)
+        out = convert(
+            data,
+            job.kind,
+            _STATE["settings"],
+            config.explicit,
+            config.options,
+            config.wants,
+            codes=_STATE["codes"],
+            record=record,
+        )
         row.update(status="ok", language=out.handout.language, files=out.files())
         if out.requested_language and out.requested_language != out.handout.language:
             row["language_requested"] = out.requested_language
@@ -167,7 +181,7 @@ def _work(job: Job) -> dict[str, Any]:
             row["warnings"] = list(out.handout.warnings)
     except DischargeError as exc:
         row["error"] = describe(exc, config.names)
-    except Exception as exc:  # noqa: BLE001 - one bad input must not stop the batch
+    except Exception as exc:
         row["error"] = f"internal error ({type(exc).__name__}); rerun this input alone with DISCHARGEGEN_DEBUG=1"
     return _finish(row)
 
@@ -203,8 +217,13 @@ def _results(jobs: list[Job], config: BatchSettings, workers: int, in_process: b
                 yield result
         except BrokenProcessPool:
             for job in jobs[done:]:
-                yield {"row": job.row, "input": job.label, "status": "failed", "outputs": [],
-                       "error": "internal error (a worker process died)"}
+                yield {
+                    "row": job.row,
+                    "input": job.label,
+                    "status": "failed",
+                    "outputs": [],
+                    "error": "internal error (a worker process died)",
+                }
 
 
 def run_batch(

@@ -14,9 +14,7 @@ import tomllib
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
-
-from typing import Any
+from typing import Any, NamedTuple
 
 from .dates import Duration, parse_duration
 from .errors import InputError, TemplateError, TemplateProblem
@@ -88,7 +86,9 @@ class _Meta:
             parts.pop()
         return None
 
-    def error(self, message: str, table: str | None = None, code: TemplateProblem = TemplateProblem.METADATA) -> TemplateError:
+    def error(
+        self, message: str, table: str | None = None, code: TemplateProblem = TemplateProblem.METADATA
+    ) -> TemplateError:
         return TemplateError(message, self.path, self.line(table) if table else None, code)
 
 
@@ -117,7 +117,9 @@ def load_procedure(folder: Path) -> Procedure:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "syntax error"
-        raise TemplateError(f"not valid TOML: {message}", where, int(found.group(1)) if found else None, TemplateProblem.METADATA) from None
+        raise TemplateError(
+            f"not valid TOML: {message}", where, int(found.group(1)) if found else None, TemplateProblem.METADATA
+        ) from None
     m = _Meta(meta_path, text)
     head = meta.get("procedure")
     if not isinstance(head, dict):

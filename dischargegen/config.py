@@ -123,7 +123,9 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
             raise fail("templates_dir", f"{templates_dir} is not a directory")
     return Config(
         facility=facility,
-        procedures={name: _procedure_overrides(table, f"procedures.{name}", fail) for name, table in procedures.items()},
+        procedures={
+            name: _procedure_overrides(table, f"procedures.{name}", fail) for name, table in procedures.items()
+        },
         codes={system: {str(k): str(v) for k, v in table.items()} for system, table in codes.items()},
         templates_dir=templates_dir,
         path=path,
@@ -166,9 +168,14 @@ def check_overrides(config: Config, catalog: Catalog) -> None:
         for kind, override in overrides.restrictions.items():
             key = f"procedures.{name}.restrictions.{kind}"
             if kind not in procedure.restrictions:
-                raise ConfigError(f"{where}: {key}: unknown restriction kind (known: {', '.join(procedure.restrictions)})")
+                raise ConfigError(
+                    f"{where}: {key}: unknown restriction kind (known: {', '.join(procedure.restrictions)})"
+                )
             if override.limit is not None and procedure.restrictions[kind].limit is None:
                 raise ConfigError(f"{where}: {key}.limit: this restriction takes no weight limit, only a duration")
         for entry in overrides.timeline:
             if entry not in procedure.timeline:
-                raise ConfigError(f"{where}: procedures.{name}.timeline.{entry}: unknown timeline entry (known: {', '.join(procedure.timeline)})")
+                known = ", ".join(procedure.timeline)
+                raise ConfigError(
+                    f"{where}: procedures.{name}.timeline.{entry}: unknown timeline entry (known: {known})"
+                )

@@ -54,13 +54,19 @@ class Outputs:
         """Default file name -> bytes for everything made."""
         stem = self.filename.removesuffix(".pdf")
         made = {self.filename: self.pdf}
-        for suffix, data in ((".docref.json", self.document_reference), (".bundle.json", self.bundle), (".mdm.hl7", self.mdm)):
+        for suffix, data in (
+            (".docref.json", self.document_reference),
+            (".bundle.json", self.bundle),
+            (".mdm.hl7", self.mdm),
+        ):
             if data is not None:
                 made[stem + suffix] = data
         return made
 
 
-def read_record(data: bytes, kind: InputKind, codes: CodeMap, explicit: Mapping[str, Any], procedure_id: str | None = None) -> Record:
+def read_record(
+    data: bytes, kind: InputKind, codes: CodeMap, explicit: Mapping[str, Any], procedure_id: str | None = None
+) -> Record:
     """The record of a FHIR Bundle or HL7 v2 message; ``explicit`` facts narrow the procedure."""
     if kind == InputKind.FHIR:
         return read_bundle(data, codes, procedure_id=procedure_id, procedure=explicit.get("procedure"))

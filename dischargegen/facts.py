@@ -166,8 +166,13 @@ def restriction_defaults(procedure: Procedure, config: Config) -> dict[str, Defa
         if override is None:
             out[kind] = DefaultInForce(kind, default.duration, default.limit, Origin.TEMPLATE, default.source)
         else:
-            out[kind] = DefaultInForce(kind, override.duration or default.duration, override.limit or default.limit,
-                                       Origin.FACILITY, default.source)
+            out[kind] = DefaultInForce(
+                kind,
+                override.duration or default.duration,
+                override.limit or default.limit,
+                Origin.FACILITY,
+                default.source,
+            )
     return out
 
 
@@ -214,7 +219,9 @@ def _restrictions(
     for kind in _as_list(facts.get("no_restrictions"), "no_restrictions"):
         key = str(kind).strip().lower()
         if key not in in_force:
-            raise InputError("no_restriction", f"unknown restriction kind {key!r} (known: {', '.join(procedure.restrictions)})")
+            raise InputError(
+                "no_restriction", f"unknown restriction kind {key!r} (known: {', '.join(procedure.restrictions)})"
+            )
         del in_force[key]
     return (*in_force.values(), *customs)
 
@@ -267,13 +274,9 @@ def handout_from_record(
             raise problem
     facts = {**record.facts, **given}
     facility = config.facility
-    updates = {}
-    if facility.name is None and record.facility_name:
-        updates["name"] = record.facility_name
-    if facility.phone is None and record.facility_phone:
-        updates["phone"] = record.facility_phone
-    if updates:
-        config = config._replace(facility=facility._replace(**updates))
+    name, phone = facility.name or record.facility_name, facility.phone or record.facility_phone
+    if (name, phone) != (facility.name, facility.phone):
+        config = config._replace(facility=facility._replace(name=name, phone=phone))
     try:
         return build_handout(facts, config=config, catalog=catalog, printable=printable, today=today)
     except InputError as exc:

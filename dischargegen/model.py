@@ -18,8 +18,20 @@ from .errors import InputError
 # The facts a handout is made from: the keys of a facts mapping (JSON input, the library API)
 # and the long names of the command-line options that give them.
 FACT_FIELDS = (
-    "name", "date", "procedure", "dob", "mrn", "level", "cause", "surgeon", "follow_up",
-    "restrictions", "no_restrictions", "blood_thinner_restart", "medications", "language",
+    "name",
+    "date",
+    "procedure",
+    "dob",
+    "mrn",
+    "level",
+    "cause",
+    "surgeon",
+    "follow_up",
+    "restrictions",
+    "no_restrictions",
+    "blood_thinner_restart",
+    "medications",
+    "language",
 )
 
 

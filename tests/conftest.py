@@ -29,8 +29,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """The shipped templates with no facility config."""
-    from dischargegen.config import Config
     from dischargegen.catalog import load_catalog
+    from dischargegen.config import Config
 
     return Settings(Config(), load_catalog(None))
 

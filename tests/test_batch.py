@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pdfcheck import body_font_sizes, pdf_text
 
 from dischargegen.cli import main
-from pdfcheck import pdf_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NAMES = ("Raymon", "Kris", "Alberto", "Atencio", "Chalmers", "EVERYMAN", "ADAM")
@@ -43,8 +43,10 @@ def rows(path: Path) -> list[dict]:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_batch_makes_every_good_input_and_reports_every_bad_one(exports: Path, tmp_path: Path, jobs: str) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["batch", str(exports), "--outdir", str(out), "--jobs", jobs,
-                                       "--document-reference", "--bundle-out", "--mdm"])
+    result = CliRunner().invoke(
+        main,
+        ["batch", str(exports), "--outdir", str(out), "--jobs", jobs, "--document-reference", "--bundle-out", "--mdm"],
+    )
     assert result.exit_code == 1, result.output  # some inputs failed
     assert result.output.strip().splitlines()[-1] == f"5 made, 0 skipped, 3 failed; summary: {out / 'summary.jsonl'}"
     summary = rows(out / "summary.jsonl")
@@ -52,13 +54,18 @@ def test_batch_makes_every_good_input_and_reports_every_bad_one(exports: Path, t
     by_input = {Path(r["input"]).name: r for r in summary}
     assert by_input["day.ndjson:2"]["status"] == "failed"
     assert by_input["day.ndjson:2"]["error"].startswith("Bundle: not valid JSON")
-    assert by_input["dangling-encounter.json"]["error"].startswith("Bundle.entry[5].resource(Procedure).encounter.reference: dangling")
+    assert by_input["dangling-encounter.json"]["error"].startswith(
+        "Bundle.entry[5].resource(Procedure).encounter.reference: dangling"
+    )
     assert by_input["no-pid.hl7"]["error"] == "PID: the message has no PID segment"
     spanish = by_input["synthea-alberto-spanish-trimmed.json"]
     assert spanish["status"] == "ok" and spanish["language"] == "en" and spanish["language_requested"] == "es"
     assert "no kyphoplasty template in 'es'" in spanish["warnings"][0]
     hl7_row = by_input["adt-a03-kyphoplasty-mllp-crlf.hl7"]
-    assert [Path(p).name for p in hl7_row["outputs"]] == ["kyphoplasty-2005-01-25-PATID1234.pdf", "kyphoplasty-2005-01-25-PATID1234.mdm.hl7"]
+    assert [Path(p).name for p in hl7_row["outputs"]] == [
+        "kyphoplasty-2005-01-25-PATID1234.pdf",
+        "kyphoplasty-2005-01-25-PATID1234.mdm.hl7",
+    ]
     raymon = by_input["synthea-raymon-kyphoplasty.json"]
     stem = "kyphoplasty-2018-06-15-ca5da59f-0a70-470d-8b20-a1c847ff9010"
     assert [Path(p).name for p in raymon["outputs"]] == [f"{stem}.pdf", f"{stem}.docref.json", f"{stem}.bundle.json"]
@@ -87,15 +94,25 @@ def test_same_patient_and_date_twice_is_not_overwritten(tmp_path: Path) -> None:
     assert result.exit_code == 1
     first, second = rows(tmp_path / "out" / "summary.jsonl")
     assert first["status"] == "ok"
-    assert second["status"] == "failed" and second["error"] == "output: same procedure, date and MRN as row 1; not written"
+    assert (
+        second["status"] == "failed" and second["error"] == "output: same procedure, date and MRN as row 1; not written"
+    )
 
 
 def test_batch_wide_options_apply_to_every_input(tmp_path: Path) -> None:
-    source = FIXTURES / "hl7/valid/adt-a03-no-pr1.hl7"
-    result = CliRunner().invoke(main, ["batch", str(source), "--outdir", "out", "--procedure", "kyphoplasty",
-                                       "--restriction", "driving=5d", "--large-print"])
-    assert result.exit_code == 1  # no --date: a batch cannot give one date for every patient
+    source = FIXTURES / "hl7/valid/adt-a03-no-pr1.hl7"  # an ADT^A03 without a PR1 segment
+    options = ["--procedure", "kyphoplasty", "--restriction", "driving=5d", "--large-print", "--language", "en"]
+    result = CliRunner().invoke(main, ["batch", str(source), "--outdir", "out", *options, "--date", "2026-11-20"])
+    assert result.exit_code == 0, result.output
     [row] = rows(tmp_path / "out" / "summary.jsonl")
+    assert row["status"] == "ok"
+    pdf = Path(row["outputs"][0]).read_bytes()
+    text = pdf_text(pdf)
+    assert "Friday, November 20, 2026" in text and "Do not drive until Wednesday, November 25, 2026" in text
+    assert max(body_font_sizes(pdf)) >= 18  # large print
+    result = CliRunner().invoke(main, ["batch", str(source), "--outdir", "again", *options])
+    assert result.exit_code == 1  # no date: the record has none, and none was given
+    [row] = rows(tmp_path / "again" / "summary.jsonl")
     assert row["error"] == "PR1: the message has no PR1 segment: give --procedure and --date"
 
 

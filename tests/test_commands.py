@@ -42,12 +42,22 @@ def test_command_has_help_and_is_documented(name: str, command: click.Command) -
 
 @pytest.mark.parametrize("argv", [["dischargegen"], [sys.executable, "-m", "dischargegen"]])
 def test_installed_entry_points(tmp_path: Path, argv: list[str]) -> None:
-    result = subprocess.run([*argv, "make", "--name", "Ann Lee", "--date", "2026-11-24", "--mrn", "42"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*argv, "make", "--name", "Ann Lee", "--date", "2026-11-24", "--mrn", "42"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "kyphoplasty-2026-11-24-42.pdf").read_bytes().startswith(b"%PDF-")
-    bad = subprocess.run([*argv, "make", "--name", "Ann Lee", "--date", "2026-02-30"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [*argv, "make", "--name", "Ann Lee", "--date", "2026-02-30"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and bad.stderr.strip() == "Error: date: '2026-02-30' is not a real calendar date"
 
 
@@ -64,8 +74,28 @@ def test_main_help_summaries_match_the_commands() -> None:
 
 
 def test_help_imports_no_command_module() -> None:
-    code = "import sys; from dischargegen.cli import main; main(['--help'], standalone_mode=False); " \
-           "print(sorted(m for m in sys.modules if m.startswith('dischargegen')))"
+    code = (
+        "import sys; from dischargegen.cli import main; main(['--help'], standalone_mode=False); "
+        "print(sorted(m for m in sys.modules if m.startswith('dischargegen')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "['dischargegen', 'dischargegen.cli']"
+
+
+@pytest.mark.parametrize("name", ["make", "from-fhir", "from-hl7", "batch"])
+def test_help_shows_dates_and_choices_and_no_default_the_record_decides(name: str) -> None:
+    text = " ".join(CliRunner().invoke(main, [name, "--help"], terminal_width=200).output.split())
+    assert "--date DATE" in text and "--cause [osteoporosis|cancer|trauma]" in text
+    assert "--page-size [letter|a4]" in text
+    if name == "make":
+        assert "(default: kyphoplasty)" in text
+    else:
+        assert "default: kyphoplasty" not in text and "(default: en)" not in text
+        assert "from the record's procedure code" in text
+
+
+def test_preview_takes_language_like_make() -> None:
+    for name in (["make"], ["templates", "preview"]):
+        text = CliRunner().invoke(main, [*name, "--help"]).output
+        assert "--language, --lang CODE" in text

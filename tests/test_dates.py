@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pdfcheck import pdf_text
 
 from dischargegen.dates import Duration, parse_date, parse_duration
 from dischargegen.errors import InputError
-
-from pdfcheck import pdf_text
 
 
 @pytest.mark.parametrize(

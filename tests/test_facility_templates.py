@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pdfcheck import pdf_text
 
 from dischargegen.api import load_settings, make_handout, render_pdf
 from dischargegen.cli import main
 from dischargegen.errors import TemplateError
-from pdfcheck import pdf_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "templates"
 FACILITY = FIXTURES / "facility"
@@ -42,7 +42,9 @@ def test_templates_dir_from_the_config_and_list_shows_the_origin(tmp_path: Path)
 
 
 def test_facility_templates_are_checked_like_shipped_ones() -> None:
-    result = CliRunner().invoke(main, ["templates", "check", "sacroplasty", "kyphoplasty", "--templates-dir", str(FACILITY)])
+    result = CliRunner().invoke(
+        main, ["templates", "check", "sacroplasty", "kyphoplasty", "--templates-dir", str(FACILITY)]
+    )
     assert result.exit_code == 0, result.output
     assert "2 template(s) checked: 0 failed" in result.output
 
@@ -50,7 +52,12 @@ def test_facility_templates_are_checked_like_shipped_ones() -> None:
 BROKEN = [
     ("grade-too-high", "FAIL", "Flesch-Kincaid grade", "en.xml.j2"),
     ("no-source", "ERROR", "restrictions.driving has no source for its default value", "procedure.toml:28"),
-    ("undefined-variable", "ERROR", "undefined: 'dischargegen.model.Patient object' has no attribute 'nickname'", "en.xml.j2:4"),
+    (
+        "undefined-variable",
+        "ERROR",
+        "undefined: 'dischargegen.model.Patient object' has no attribute 'nickname'",
+        "en.xml.j2:4",
+    ),
     ("unknown-element", "ERROR", "unknown element <font>", "en.xml.j2:4"),
     ("sandbox-escape", "ERROR", "not allowed in a template: access to attribute '__class__'", "en.xml.j2:4"),
     ("malformed-metadata", "ERROR", "not valid TOML", "procedure.toml:7"),
@@ -113,10 +120,12 @@ def test_sandbox_stops_a_template_with_file_and_line_and_no_pdf(tmp_path: Path, 
     folder.mkdir(parents=True)
     shutil.copy(META, folder / "procedure.toml")
     template = folder / "en.xml.j2"
-    template.write_text('{% extends "_shared/spine-augmentation.en.xml.j2" %}\n'
-                        '{% block what_was_done %}\n'
-                        f'<p>Done. {expression}</p>\n'
-                        '{% endblock %}\n')
+    template.write_text(
+        '{% extends "_shared/spine-augmentation.en.xml.j2" %}\n'
+        "{% block what_was_done %}\n"
+        f"<p>Done. {expression}</p>\n"
+        "{% endblock %}\n"
+    )
     settings = load_settings(templates_dir=folder.parent)
     handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "procedure": "escape"}, settings)
     with pytest.raises(TemplateError) as caught:
@@ -124,8 +133,22 @@ def test_sandbox_stops_a_template_with_file_and_line_and_no_pdf(tmp_path: Path, 
     assert caught.value.file == str(template)
     assert caught.value.line == 3
     out = tmp_path / "out.pdf"
-    result = CliRunner().invoke(main, ["make", "--name", "Ann Lee", "--date", "2026-11-24", "--procedure", "escape",
-                                       "--templates-dir", str(folder.parent), "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "make",
+            "--name",
+            "Ann Lee",
+            "--date",
+            "2026-11-24",
+            "--procedure",
+            "escape",
+            "--templates-dir",
+            str(folder.parent),
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: {template}:3: ")
     assert "Traceback" not in result.output

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pdfcheck import pdf_text
 
-from dischargegen.api import Settings
+from dischargegen.api import Settings, code_map
 from dischargegen.cli import main
-from dischargegen.api import code_map
 from dischargegen.errors import SourceError
 from dischargegen.sources.codes import CodeMap
 from dischargegen.sources.fhir import read_bundle
-from pdfcheck import pdf_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
 RAYMON = FIXTURES / "valid" / "synthea-raymon-kyphoplasty.json"
@@ -24,11 +23,26 @@ SPEC = FIXTURES / "valid" / "spec-collection-kyphoplasty.json"
 
 # fixture -> (words a person must see in the PDF)
 VALID = {
-    RAYMON.name: ["Raymon Kris", "June 15, 2018", "T12", "Dr. Sharyl Hilpert", "9787411215",
-                  "June 29, 2018 at 10:30", "Acetaminophen 325 MG Oral Tablet", "2 tablets every 6 hours"],
+    RAYMON.name: [
+        "Raymon Kris",
+        "June 15, 2018",
+        "T12",
+        "Dr. Sharyl Hilpert",
+        "9787411215",
+        "June 29, 2018 at 10:30",
+        "Acetaminophen 325 MG Oral Tablet",
+        "2 tablets every 6 hours",
+    ],
     ALBERTO.name: ["Alberto Atencio", "May 2, 2019", "L1"],
-    SPEC.name: ["Peter James Chalmers", "December 1, 2013", "L2", "Dr Adam Careful", "022-655 2300",
-                "December 10, 2013", "Oxycodone 5 mg tablets"],
+    SPEC.name: [
+        "Peter James Chalmers",
+        "December 1, 2013",
+        "L2",
+        "Dr Adam Careful",
+        "022-655 2300",
+        "December 10, 2013",
+        "Oxycodone 5 mg tablets",
+    ],
 }
 
 # fixture -> (start of the FHIR path named, a phrase of the message)
@@ -99,9 +113,23 @@ def test_stdin_and_language_fallback_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_explicit_options_win_over_the_record(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["from-fhir", str(RAYMON), "-o", "h.pdf", "--level", "L3",
-                                       "--surgeon", "Dr. Ann Smith", "--restriction", "driving=5d",
-                                       "--cause", "osteoporosis"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "from-fhir",
+            str(RAYMON),
+            "-o",
+            "h.pdf",
+            "--level",
+            "L3",
+            "--surgeon",
+            "Dr. Ann Smith",
+            "--restriction",
+            "driving=5d",
+            "--cause",
+            "osteoporosis",
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "h.pdf").read_bytes())
     assert "L3" in text and "T12" not in text
@@ -142,7 +170,7 @@ def test_latest_matching_procedure_wins_unless_one_is_named(codes: CodeMap) -> N
     assert read_bundle(data, codes).facts["level"] == "L2"
     chosen = read_bundle(data, codes, procedure_id="kypho-earlier")
     assert chosen.facts["level"] == "T9" and chosen.context.procedure == "Procedure/kypho-earlier"
-    with pytest.raises(SourceError, match="^procedure_id: no Procedure with that id or fullUrl in the Bundle$"):
+    with pytest.raises(SourceError, match=r"^procedure_id: no Procedure with that id or fullUrl in the Bundle$"):
         read_bundle(data, codes, procedure_id="nope")
 
 
@@ -165,7 +193,9 @@ def test_invalid_value_from_the_record_names_its_fhir_path(tmp_path: Path) -> No
     (tmp_path / "b.json").write_text(json.dumps(bundle))
     result = CliRunner().invoke(main, ["from-fhir", "b.json", "-o", "h.pdf"])
     assert result.exit_code == 2
-    assert result.output.startswith("Error: Bundle.entry[5].resource(Procedure).bodySite[0]: is longer than 40 characters")
+    assert result.output.startswith(
+        "Error: Bundle.entry[5].resource(Procedure).bodySite[0]: is longer than 40 characters"
+    )
     assert not (tmp_path / "h.pdf").exists()
 
 
@@ -180,3 +210,20 @@ def test_vertebroplasty_code_picks_its_own_template(tmp_path: Path) -> None:
     assert "Going home after your vertebroplasty" in handout
     assert "Friday, June 15, 2018" in handout
     assert "until Friday, September 7, 2018" in handout  # lifting: 12 weeks after the procedure
+
+
+def test_unmapped_procedure_takes_procedure_and_date_from_the_options(tmp_path: Path) -> None:
+    bundle = FIXTURES / "invalid" / "no-matching-procedure.json"
+    runner = CliRunner()
+    result = runner.invoke(main, ["from-fhir", str(bundle), "-o", "h.pdf"])
+    assert result.exit_code == 2 and not (tmp_path / "h.pdf").exists()
+    assert result.output.rstrip().endswith(
+        "give --procedure and --date, or --procedure-id and --procedure, or add the code to the config's [codes]"
+    )
+    result = runner.invoke(
+        main, ["from-fhir", str(bundle), "-o", "h.pdf", "--procedure", "vertebroplasty", "--date", "2026-11-20"]
+    )
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "h.pdf").read_bytes())
+    assert "Peter James Chalmers" in text and "you had a vertebroplasty on Friday, November 20, 2026" in text
+    assert "Friday, February 12, 2027" in text  # vertebroplasty's 12-week lifting limit, from the given date

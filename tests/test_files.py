@@ -27,7 +27,9 @@ def test_atomic_write_replaces_whole(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, OSError(28, "No space left on device")])
-def test_interrupted_write_leaves_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_write_leaves_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption
+) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "a.pdf"
     target.write_bytes(b"old")
 

@@ -38,8 +38,13 @@ FACTS = {
 CASES = [
     (procedure, cause, large)
     for procedure in ("kyphoplasty", "vertebroplasty")
-    for cause, large in ((None, False), ("osteoporosis", False), ("cancer", False), ("trauma", False),
-                         ("osteoporosis", True))
+    for cause, large in (
+        (None, False),
+        ("osteoporosis", False),
+        ("cancer", False),
+        ("trauma", False),
+        ("osteoporosis", True),
+    )
 ]
 
 
@@ -51,8 +56,9 @@ def make(procedure: str, cause: str | None, large: bool) -> bytes:
     from dischargegen.cli import main
 
     facts = {**FACTS, "procedure": procedure, **({"cause": cause} if cause else {}), "large_print": large}
-    result = CliRunner().invoke(main, ["make", "--input", "-", "--deterministic", "-o", "-"],
-                                input=json.dumps(facts), catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["make", "--input", "-", "--deterministic", "-o", "-"], input=json.dumps(facts), catch_exceptions=False
+    )
     assert result.exit_code == 0, result.stderr
     return result.stdout_bytes
 
@@ -67,9 +73,13 @@ def _readable(pdf: bytes) -> tuple[list[str], list[str]]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
-    fonts = sorted({str(font["/BaseFont"]).split("+")[-1]
-                    for page in reader.pages
-                    for font in page["/Resources"]["/Font"].values()})
+    fonts = sorted(
+        {
+            str(font["/BaseFont"]).split("+")[-1]
+            for page in reader.pages
+            for font in page["/Resources"]["/Font"].values()
+        }
+    )
     return [page.extract_text() for page in reader.pages], fonts
 
 

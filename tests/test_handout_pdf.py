@@ -7,9 +7,8 @@ import re
 
 import pytest
 import textstat
-from pypdf import PdfReader
-
 from pdfcheck import body_font_sizes, pdf_pages, pdf_text
+from pypdf import PdfReader
 
 FULL = {
     "level": "T12",
@@ -19,8 +18,14 @@ FULL = {
     "blood_thinner_restart": "2026-11-27",
     "restrictions": ["lifting=10lb:6w", "driving=2d", "custom=No golf or tennis:4w"],
 }
-SECTIONS = ["What was done", "What to expect", "Care for the spot where the needle went in",
-            "Pain and medicines", "Your follow-up visit", "Before you go home"]
+SECTIONS = [
+    "What was done",
+    "What to expect",
+    "Care for the spot where the needle went in",
+    "Pain and medicines",
+    "Your follow-up visit",
+    "Before you go home",
+]
 
 
 def test_sections_and_personal_facts(render) -> None:  # type: ignore[no-untyped-def]
@@ -122,7 +127,15 @@ def test_deterministic_bytes(render, monkeypatch) -> None:  # type: ignore[no-un
 
 @pytest.mark.parametrize(
     "value",
-    ["<b>x</b>", "Tom & Jerry", "{{ 7*7 }}", '<img src="/etc/passwd"/>', "<font size=40>Big</font>", "{% raw %}", "&amp;"],
+    [
+        "<b>x</b>",
+        "Tom & Jerry",
+        "{{ 7*7 }}",
+        '<img src="/etc/passwd"/>',
+        "<font size=40>Big</font>",
+        "{% raw %}",
+        "&amp;",
+    ],
 )
 def test_field_values_print_literally(render, value: str) -> None:  # type: ignore[no-untyped-def]
     text = pdf_text(render({"name": value, "surgeon": value, "level": value[:40]}))

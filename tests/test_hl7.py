@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pdfcheck import pdf_text
 
-from dischargegen.api import Settings
+from dischargegen.api import Settings, code_map
 from dischargegen.cli import main
-from dischargegen.api import code_map
 from dischargegen.errors import SourceError
 from dischargegen.sources.codes import CodeMap
 from dischargegen.sources.hl7v2 import read_message
-from pdfcheck import pdf_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hl7"
 KYPHO = FIXTURES / "valid" / "adt-a03-kyphoplasty-lf.hl7"
@@ -74,8 +73,21 @@ def test_without_pr1_procedure_and_date_are_required(tmp_path: Path) -> None:
     result = runner.invoke(main, ["from-hl7", str(NO_PR1), "-o", "h.pdf"])
     assert result.exit_code == 2
     assert result.output.strip() == "Error: PR1: the message has no PR1 segment: give --procedure and --date"
-    result = runner.invoke(main, ["from-hl7", str(NO_PR1), "-o", "h.pdf", "--procedure", "kyphoplasty",
-                                  "--date", "2026-11-20", "--language", "en"])
+    result = runner.invoke(
+        main,
+        [
+            "from-hl7",
+            str(NO_PR1),
+            "-o",
+            "h.pdf",
+            "--procedure",
+            "kyphoplasty",
+            "--date",
+            "2026-11-20",
+            "--language",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "h.pdf").read_bytes())
     assert "ADAM A EVERYMAN" in text and "November 20, 2026" in text
@@ -119,5 +131,5 @@ def test_fifty_megabytes_is_refused(tmp_path: Path) -> None:
 
 def test_two_messages_in_one_input_are_refused(codes: CodeMap) -> None:
     data = KYPHO.read_bytes()
-    with pytest.raises(SourceError, match="^MSH: more than one message"):
+    with pytest.raises(SourceError, match=r"^MSH: more than one message"):
         read_message(data + b"\n" + data, codes)

@@ -52,7 +52,9 @@ def test_no_writable_cache_still_formats(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file, so no folder can be made under it
     locale_data.date_locale.cache_clear()
     try:
-        assert format_date(date(2028, 2, 29), "full", locale=locale_data.date_locale("en")) == "Tuesday, February 29, 2028"
+        assert (
+            format_date(date(2028, 2, 29), "full", locale=locale_data.date_locale("en")) == "Tuesday, February 29, 2028"
+        )
     finally:
         locale_data.date_locale.cache_clear()
     assert os.listdir(tmp_path) == ["file"]

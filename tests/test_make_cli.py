@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pdfcheck import pdf_text
 
 from dischargegen.cli import main
-
-from pdfcheck import pdf_text
 
 BASE = ["make", "--name", "Raeann O'Kon", "--date", "2026-11-24"]
 
@@ -38,11 +37,40 @@ def test_minimal_make_writes_the_file(tmp_path: Path) -> None:
 
 
 def test_every_option(tmp_path: Path) -> None:
-    result = run(*BASE, "--dob", "1948-03-02", "--mrn", "0012345", "--level", "T12", "--cause", "osteoporosis",
-                 "--surgeon", "Dr. Ann Smith", "--follow-up", "2026-12-08 10:30",
-                 "--restriction", "lifting=5lb:3w", "--restriction", "driving=2w", "--restriction", "custom=No golf:4w",
-                 "--no-restriction", "soaking", "--blood-thinner-restart", "2026-11-26", "--lang", "en",
-                 "--page-size", "A4", "--deterministic", "--procedure", "kyphoplasty", "-o", "out.pdf")
+    result = run(
+        *BASE,
+        "--dob",
+        "1948-03-02",
+        "--mrn",
+        "0012345",
+        "--level",
+        "T12",
+        "--cause",
+        "osteoporosis",
+        "--surgeon",
+        "Dr. Ann Smith",
+        "--follow-up",
+        "2026-12-08 10:30",
+        "--restriction",
+        "lifting=5lb:3w",
+        "--restriction",
+        "driving=2w",
+        "--restriction",
+        "custom=No golf:4w",
+        "--no-restriction",
+        "soaking",
+        "--blood-thinner-restart",
+        "2026-11-26",
+        "--lang",
+        "en",
+        "--page-size",
+        "A4",
+        "--deterministic",
+        "--procedure",
+        "kyphoplasty",
+        "-o",
+        "out.pdf",
+    )
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "out.pdf").read_bytes())
     assert "MRN 0012345" in text and "March 2, 1948" in text
@@ -63,8 +91,14 @@ def test_default_file_name_has_no_patient_name(tmp_path: Path) -> None:
 
 
 def test_stdout_and_json_input(tmp_path: Path) -> None:
-    facts = {"name": "Ann Lee", "date": "2026-12-31", "mrn": "77", "restrictions": ["lifting=4.5kg:6w"],
-             "follow-up": "2027-01-14 09:00", "large_print": True}
+    facts = {
+        "name": "Ann Lee",
+        "date": "2026-12-31",
+        "mrn": "77",
+        "restrictions": ["lifting=4.5kg:6w"],
+        "follow-up": "2027-01-14 09:00",
+        "large_print": True,
+    }
     result = CliRunner().invoke(main, ["make", "--input", "-", "-o", "-"], input=json.dumps(facts))
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes.startswith(b"%PDF-")
@@ -76,7 +110,9 @@ def test_stdout_and_json_input(tmp_path: Path) -> None:
 
 
 def test_options_beside_input_win(tmp_path: Path) -> None:
-    (tmp_path / "p.json").write_text(json.dumps({"name": "Ann Lee", "date": "2026-11-24", "restrictions": ["driving=1w"]}))
+    (tmp_path / "p.json").write_text(
+        json.dumps({"name": "Ann Lee", "date": "2026-11-24", "restrictions": ["driving=1w"]})
+    )
     result = run("make", "--input", "p.json", "--name", "Bo Chen", "--restriction", "driving=3d", "-o", "x.pdf")
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "x.pdf").read_bytes())
@@ -91,26 +127,65 @@ BAD = [
     (["--name", "A", "--date", "2026-02-30"], "date: '2026-02-30' is not a real calendar date"),
     (["--name", "A", "--date", "tomorrow"], "date: 'tomorrow' is not a date"),
     (["--name", "A"], "date: a date is required"),
-    (["--name", "A", "--date", "2026-11-24", "--procedure", "appendectomy"], "procedure: unknown procedure 'appendectomy'"),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--procedure", "appendectomy"],
+        "procedure: unknown procedure 'appendectomy'",
+    ),
     (["--name", "A", "--date", "2026-11-24", "--cause", "gravity"], "cause: unknown cause 'gravity'"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "swimming=2w"], "restriction: unknown restriction kind 'swimming'"),
-    (["--name", "A", "--date", "2026-11-24", "--no-restriction", "swimming"], "no_restriction: unknown restriction kind"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:0w"], "restriction lifting: duration '0w' must be more than zero"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:-1w"], "restriction lifting: duration '-1w' must be more than zero"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:3y"], "restriction lifting: duration '3y' is not"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:25m"], "restriction lifting: duration '25m' is longer than two years"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=ten pounds:6w"], "restriction lifting: limit 'ten pounds' is not a weight"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10st:6w"], "restriction lifting: limit '10st' is not a weight"),
-    (["--name", "A", "--date", "2026-11-24", "--restriction", "driving=10lb:2d"], "restriction driving: takes no weight limit"),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "swimming=2w"],
+        "restriction: unknown restriction kind 'swimming'",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--no-restriction", "swimming"],
+        "no_restriction: unknown restriction kind",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:0w"],
+        "restriction lifting: duration '0w' must be more than zero",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:-1w"],
+        "restriction lifting: duration '-1w' must be more than zero",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:3y"],
+        "restriction lifting: duration '3y' is not",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10lb:25m"],
+        "restriction lifting: duration '25m' is longer than two years",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=ten pounds:6w"],
+        "restriction lifting: limit 'ten pounds' is not a weight",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "lifting=10st:6w"],
+        "restriction lifting: limit '10st' is not a weight",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--restriction", "driving=10lb:2d"],
+        "restriction driving: takes no weight limit",
+    ),
     (["--name", "A", "--date", "2026-11-24", "--restriction", "lifting"], "restriction: 'lifting' is not KIND="),
     (["--name", "A\x07B", "--date", "2026-11-24"], "name: contains a control character (U+0007)"),
     (["--name", "Ann\nLee", "--date", "2026-11-24"], "name: contains a control character (U+000A)"),
     (["--name", "王芳", "--date", "2026-11-24"], "name: the character '王' (U+738B) is in no bundled font"),
     (["--name", "A", "--date", "2026-11-24", "--dob", "1948-02-30"], "dob: '1948-02-30' is not a real calendar date"),
     (["--name", "A", "--date", "2026-11-24", "--dob", "2027-01-01"], "dob: is after the procedure date"),
-    (["--name", "A", "--date", "2026-11-24", "--follow-up", "2026-12-08"], "follow_up: '2026-12-08' is not a date and time"),
-    (["--name", "A", "--date", "2026-11-24", "--follow-up", "2026-11-01 10:00"], "follow_up: is before the procedure date"),
-    (["--name", "A", "--date", "2026-11-24", "--blood-thinner-restart", "soon"], "blood_thinner_restart: 'soon' is not a date"),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--follow-up", "2026-12-08"],
+        "follow_up: '2026-12-08' is not a date and time",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--follow-up", "2026-11-01 10:00"],
+        "follow_up: is before the procedure date",
+    ),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--blood-thinner-restart", "soon"],
+        "blood_thinner_restart: 'soon' is not a date",
+    ),
 ]
 
 
@@ -144,7 +219,8 @@ def test_bad_json_input(tmp_path: Path, content: str, message: str) -> None:
 
 def test_config_facility_lines(tmp_path: Path) -> None:
     (tmp_path / "facility.toml").write_text(
-        '[facility]\nname = "Riverside Spine Center"\nphone = "555-0100"\nphone_24h = "555-0199"\nunits = "kg"\npage_size = "A4"\n'
+        '[facility]\nname = "Riverside Spine Center"\nphone = "555-0100"\nphone_24h = "555-0199"\n'
+        'units = "kg"\npage_size = "A4"\n'
         '[procedures.kyphoplasty.restrictions.lifting]\nlimit = "5lb"\nduration = "3w"\n'
     )
     result = run(*BASE, "--config", "facility.toml", "-o", "out.pdf")
@@ -154,8 +230,9 @@ def test_config_facility_lines(tmp_path: Path) -> None:
     assert "Riverside Spine Center" in text
     assert "555-0100" in text and "555-0199" in text
     assert "2.3 kg (5 lb)" in text and "until Tuesday, December 15, 2026" in text
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
     assert reader.metadata.author == "Riverside Spine Center"
@@ -177,7 +254,11 @@ def test_no_config_no_placeholders(tmp_path: Path) -> None:
     assert run(*BASE, "-o", "a.pdf").exit_code == 0
     text = pdf_text((tmp_path / "a.pdf").read_bytes())
     assert "Call your doctor if you have" in text
-    assert "None" not in text and "phone" not in text.lower() and "night or on weekends" not in text
+    assert "None" not in text and "phone" not in text.lower()
+    assert "At night or on the weekend" not in text
+    (tmp_path / "c.toml").write_text('[facility]\nphone_24h = "555-0199"\n')
+    assert run(*BASE, "--config", "c.toml", "-o", "b.pdf").exit_code == 0
+    assert "At night or on the weekend, call 555-0199." in pdf_text((tmp_path / "b.pdf").read_bytes())
 
 
 @pytest.mark.parametrize(
@@ -188,7 +269,10 @@ def test_no_config_no_placeholders(tmp_path: Path) -> None:
         ('[facility]\npage_size = "legal"\n', "facility.page_size"),
         ('[facility]\nfax = "1"\n', "facility.fax: unknown setting"),
         ('[facility]\nlogo = "missing.png"\n', "facility.logo"),
-        ('[procedures.kyphoplasty.restrictions.juggling]\nduration = "2w"\n', "procedures.kyphoplasty.restrictions.juggling: unknown restriction kind"),
+        (
+            '[procedures.kyphoplasty.restrictions.juggling]\nduration = "2w"\n',
+            "procedures.kyphoplasty.restrictions.juggling: unknown restriction kind",
+        ),
         ('[procedures.kyphoplasty.restrictions.lifting]\nduration = "0w"\n', "must be more than zero"),
     ],
 )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from pdfcheck import pdf_text
 from pypdf import PdfReader
 
 from dischargegen.errors import InputError
-
-from pdfcheck import pdf_text
 
 # Letters a nurse may type in a name: Latin with accents, Vietnamese, Greek, Cyrillic.
 SCRIPTS = [
@@ -33,7 +34,12 @@ def test_any_name_in_these_scripts_prints(render, name: str) -> None:  # type: i
 
 @pytest.mark.parametrize(
     ("name", "font"),
-    [("Nguyễn Thị Ánh", "NotoSans"), ("Ελένη Παπαδοπούλου", "NotoSans"), ("Ирина Петрова", "NotoSans"), ("Zoë Ørsted", None)],
+    [
+        ("Nguyễn Thị Ánh", "NotoSans"),
+        ("Ελένη Παπαδοπούλου", "NotoSans"),
+        ("Ирина Петрова", "NotoSans"),
+        ("Zoë Ørsted", None),
+    ],
 )
 def test_fallback_fonts_used_only_when_needed(render, name: str, font: str | None) -> None:  # type: ignore[no-untyped-def]
     reader = PdfReader(io.BytesIO(render({"name": name})))
@@ -46,8 +52,13 @@ def test_fallback_fonts_used_only_when_needed(render, name: str, font: str | Non
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("王芳", "is in no bundled font"), ("김민준", "is in no bundled font"), ("\U0001d49c", "is in no bundled font"),
-     ("محمد", "needs right-to-left layout"), ("Ann שרה", "needs right-to-left layout")],
+    [
+        ("王芳", "is in no bundled font"),
+        ("김민준", "is in no bundled font"),
+        ("\U0001d49c", "is in no bundled font"),
+        ("محمد", "needs right-to-left layout"),
+        ("Ann שרה", "needs right-to-left layout"),
+    ],
 )
 def test_unprintable_characters_are_an_error(render, name: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputError) as info:

@@ -129,9 +129,7 @@ def _job_pending(job_id: str) -> bool:
     return job_id in listing
 
 
-def wait_for_printed(
-    out: Path, job_id: str, token: str, before: set[Path]
-) -> tuple[Path, PdfReader]:
+def wait_for_printed(out: Path, job_id: str, token: str, before: set[Path]) -> tuple[Path, PdfReader]:
     """The PDF that cups-pdf wrote for ``job_id``: a new file in ``out`` showing ``token``.
 
     Waits until CUPS has finished the job and the file is complete, at most
@@ -231,17 +229,13 @@ def test_unknown_printer_is_named(cups_out: Path) -> None:
 
 
 @pytest.mark.cups
-def test_unreachable_scheduler_is_reported(
-    cups_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unreachable_scheduler_is_reported(cups_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Point the CUPS client at a socket nobody listens on: lp cannot reach cupsd.
     monkeypatch.setenv("CUPS_SERVER", str(tmp_path / "no-cupsd.sock"))
     for printer in (QUEUE, None):
         with pytest.raises(OutputError) as caught:
             print_pdf(make_pdf(_new_token()), printer=printer)
-        assert str(caught.value) == (
-            "cannot print: the CUPS scheduler (cupsd) is not running or cannot be reached"
-        )
+        assert str(caught.value) == ("cannot print: the CUPS scheduler (cupsd) is not running or cannot be reached")
 
 
 # --- no CUPS needed -------------------------------------------------------------
@@ -283,9 +277,7 @@ def _fake_tools(bin_dir: Path, lp_body: str, lpstat_out: str = "scheduler is run
     return bin_dir
 
 
-def test_pdf_goes_to_lp_on_stdin_and_job_id_is_returned(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pdf_goes_to_lp_on_stdin_and_job_id_is_returned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     record = tmp_path / "record"
     record.mkdir()
     body = (
@@ -301,7 +293,14 @@ def test_pdf_goes_to_lp_on_stdin_and_job_id_is_returned(
     assert job_id == "ward3-laser-12"
     assert (record / "stdin").read_bytes() == data
     assert (record / "args").read_text().splitlines() == [
-        "-n", "2", "-o", "collate=true", "-t", "Discharge handout", "-d", "ward3-laser",
+        "-n",
+        "2",
+        "-o",
+        "collate=true",
+        "-t",
+        "Discharge handout",
+        "-d",
+        "ward3-laser",
     ]
 
 
@@ -312,8 +311,7 @@ def test_pdf_goes_to_lp_on_stdin_and_job_id_is_returned(
             "lp: Error - No default destination.",
             None,
             "scheduler is running",
-            "cannot print: no default printer is set; name one with --printer NAME "
-            "(see 'lpstat -p' for the printers)",
+            "cannot print: no default printer is set; name one with --printer NAME (see 'lpstat -p' for the printers)",
         ),
         (
             "lp: Error - No default destination.",
@@ -383,7 +381,8 @@ def test_make_print_sends_the_handout(cups_out: Path, tmp_path: Path) -> None:
     token = f"Ann Test{uuid.uuid4().hex[:6].upper()}"
     before = set(cups_out.glob("*"))
     result = CliRunner().invoke(
-        main, ["make", "--name", token, "--date", "2026-11-24", "--print", "--printer", QUEUE, "-o", str(tmp_path / "a.pdf")]
+        main,
+        ["make", "--name", token, "--date", "2026-11-24", "--print", "--printer", QUEUE, "-o", str(tmp_path / "a.pdf")],
     )
     assert result.exit_code == 0, result.output
     job_id = result.stderr.strip().splitlines()[-1].rsplit(" ", 1)[1]

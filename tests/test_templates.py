@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from dischargegen.api import load_settings, make_handout, render_pdf
-from dischargegen.cli import main
-from dischargegen.config import Config
-from dischargegen.api import check_templates
-from dischargegen.qa.readability import measure, split_sentences, syllables, vowel_syllables
-from dischargegen.model import RenderOptions
 from pdfcheck import pdf_pages, pdf_text
+
+from dischargegen.api import check_templates, load_settings, make_handout, render_pdf
+from dischargegen.cli import main
+from dischargegen.model import RenderOptions
+from dischargegen.qa.readability import measure, split_sentences, syllables, vowel_syllables
 
 FIXTURES = Path(__file__).parent / "fixtures" / "templates"
 SHIPPED = ("kyphoplasty", "vertebroplasty")
@@ -69,7 +67,15 @@ def test_check_json_names_only_the_procedures_asked_for() -> None:
     assert report["ok"] is True
     assert [t["procedure"] for t in report["templates"]] == ["vertebroplasty"]
     variant = report["templates"][0]["variants"][0]
-    assert set(variant) >= {"pages", "grade", "smog", "longest_sentence", "long_sentences", "long_lists", "alert_911_page"}
+    assert set(variant) >= {
+        "pages",
+        "grade",
+        "smog",
+        "longest_sentence",
+        "long_sentences",
+        "long_lists",
+        "alert_911_page",
+    }
     assert variant["longest_sentence"]["words"] <= 20
 
 
@@ -119,7 +125,7 @@ def test_vertebroplasty_handout_shows_its_own_defaults_and_dates() -> None:
     assert "Do not drive until Thursday, November 26, 2026." in text
     assert "Do not soak in a bath, pool or hot tub until Tuesday, December 1, 2026." in text
     assert "balloon" not in text  # that is kyphoplasty
-    call_911 = pages[0][pages[0].index("Call 911"):pages[0].index("Call your doctor")]
+    call_911 = pages[0][pages[0].index("Call 911") : pages[0].index("Call your doctor")]
     assert "You cannot control your bladder or bowels" in call_911
     assert all("Vertebroplasty handout, version 1.0.0, reviewed 2026-11-26" in page for page in pages)
 
@@ -133,8 +139,9 @@ def test_kyphoplasty_keeps_its_six_week_lifting_limit() -> None:
 
 def test_facility_config_changes_a_vertebroplasty_default(tmp_path: Path) -> None:
     config = tmp_path / "facility.toml"
-    config.write_text('[facility]\nunits = "kg"\n\n'
-                      '[procedures.vertebroplasty.restrictions.lifting]\nlimit = "5lb"\nduration = "3w"\n')
+    config.write_text(
+        '[facility]\nunits = "kg"\n\n[procedures.vertebroplasty.restrictions.lifting]\nlimit = "5lb"\nduration = "3w"\n'
+    )
     settings = load_settings(config)
     handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "procedure": "vertebroplasty"}, settings)
     text = pdf_text(render_pdf(handout, settings))
@@ -147,8 +154,14 @@ def test_facility_config_changes_a_vertebroplasty_default(tmp_path: Path) -> Non
 def test_pdf_text_grade_at_most_six_even_with_headings_run_together(procedure: str, cause: str | None) -> None:
     """The grade of the text as pypdf extracts it, one block: stricter than the checker's."""
     settings = load_settings()
-    facts = {"name": "Ann Lee", "date": "2026-11-24", "procedure": procedure, "cause": cause,
-             "surgeon": "Dr. Ann Smith", "follow_up": "2026-12-08 10:30"}
+    facts = {
+        "name": "Ann Lee",
+        "date": "2026-11-24",
+        "procedure": procedure,
+        "cause": cause,
+        "surgeon": "Dr. Ann Smith",
+        "follow_up": "2026-12-08 10:30",
+    }
     handout = make_handout({k: v for k, v in facts.items() if v}, settings)
     reading = measure([pdf_text(render_pdf(handout, settings, RenderOptions()))])
     assert reading.grade <= 6.0
@@ -156,7 +169,10 @@ def test_pdf_text_grade_at_most_six_even_with_headings_run_together(procedure: s
 
 def test_readability_counts() -> None:
     assert split_sentences("Call Dr. Smith at 10:30. A fever of 100.4 °F is high! Rest.") == [
-        "Call Dr. Smith at 10:30.", "A fever of 100.4 °F is high!", "Rest."]
+        "Call Dr. Smith at 10:30.",
+        "A fever of 100.4 °F is high!",
+        "Rest.",
+    ]
     assert [vowel_syllables(w) for w in ("medicine", "needle", "radiology", "bandage", "walk")] == [3, 2, 5, 2, 1]
     assert syllables("osteoporosis") >= 5
     easy = measure(["Rest today.", "Walk a bit more each day."])

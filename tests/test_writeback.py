@@ -8,16 +8,16 @@ import hashlib
 import json
 from pathlib import Path
 
-import hl7
 import click
+import hl7
 import pytest
 from click.testing import CliRunner
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
+from pdfcheck import pdf_text
 
 from dischargegen.cli import main
 from dischargegen.sinks.mdm import escape
-from pdfcheck import pdf_text
 
 FHIR = Path(__file__).parent / "fixtures" / "fhir" / "valid"
 HL7 = Path(__file__).parent / "fixtures" / "hl7" / "valid"
@@ -52,8 +52,9 @@ def test_document_reference_is_valid_r4_and_carries_the_pdf(tmp_path: Path) -> N
 
 
 def test_transaction_bundle_posts_binary_and_reference_by_urn(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["from-fhir", "-", "-o", "h.pdf", "--bundle-out", "writeback.json"],
-                                input=RAYMON.read_bytes())
+    result = CliRunner().invoke(
+        main, ["from-fhir", "-", "-o", "h.pdf", "--bundle-out", "writeback.json"], input=RAYMON.read_bytes()
+    )
     assert result.exit_code == 0, result.output
     pdf = (tmp_path / "h.pdf").read_bytes()
     data = json.loads((tmp_path / "writeback.json").read_text())
@@ -114,13 +115,17 @@ def test_hl7_escaping_of_text_we_write() -> None:
 
 def test_failed_input_writes_no_writeback(tmp_path: Path) -> None:
     bad = Path(__file__).parent / "fixtures" / "fhir" / "invalid" / "dangling-encounter.json"
-    result = CliRunner().invoke(main, ["from-fhir", str(bad), "-o", "h.pdf", "--document-reference", "d.json", "--bundle-out", "b.json"])
+    result = CliRunner().invoke(
+        main, ["from-fhir", str(bad), "-o", "h.pdf", "--document-reference", "d.json", "--bundle-out", "b.json"]
+    )
     assert result.exit_code == 2
     assert list(tmp_path.iterdir()) == []
 
 
 def test_no_writeback_when_the_pdf_cannot_be_written(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["from-fhir", str(RAYMON), "-o", "missing/h.pdf", "--document-reference", "d.json"])
+    result = CliRunner().invoke(
+        main, ["from-fhir", str(RAYMON), "-o", "missing/h.pdf", "--document-reference", "d.json"]
+    )
     assert result.exit_code == 1 and result.output.startswith("Error: missing/h.pdf")
     assert list(tmp_path.iterdir()) == []
 

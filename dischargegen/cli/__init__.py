@@ -61,9 +61,10 @@ class Group(click.Group):
         except Exception as exc:
             if os.environ.get("DISCHARGEGEN_DEBUG"):
                 raise
-            click.echo(f"Error: internal error ({type(exc).__name__}); set DISCHARGEGEN_DEBUG=1 to see details", err=True)
+            click.echo(
+                f"Error: internal error ({type(exc).__name__}); set DISCHARGEGEN_DEBUG=1 to see details", err=True
+            )
             ctx.exit(70)
-
 
     def _option_names(self, ctx: click.Context) -> dict[str, str]:
         """The options of the command that ran, to phrase what would resolve an error."""

@@ -29,8 +29,13 @@ from .options import (
 WRITEBACK_HELP = "Write the FHIR R4 DocumentReference (type LOINC 69730-0, the PDF inline) to FILE."
 
 
-def _run(kind: InputKind, source: str, params: dict[str, Any], writebacks: dict[str, str | None],
-         procedure_id: str | None = None) -> None:
+def _run(
+    kind: InputKind,
+    source: str,
+    params: dict[str, Any],
+    writebacks: dict[str, str | None],
+    procedure_id: str | None = None,
+) -> None:
     data = api.read_input(source)
     settings = load(params)
     wants = api.wants(
@@ -39,7 +44,9 @@ def _run(kind: InputKind, source: str, params: dict[str, Any], writebacks: dict[
         mdm=bool(writebacks.get("mdm")),
         mdm_ed_type=params.get("mdm_ed_type") or "AP",
     )
-    out = api.convert(data, kind, settings, explicit_facts(params), render_options(params), wants, procedure_id=procedure_id)
+    out = api.convert(
+        data, kind, settings, explicit_facts(params), render_options(params), wants, procedure_id=procedure_id
+    )
     warn(out.handout)
     deliver(out.pdf, out.handout, params)  # the handout first: no write-back for an undelivered PDF
     for key, value in (("document_reference", out.document_reference), ("bundle", out.bundle), ("mdm", out.mdm)):
@@ -51,11 +58,18 @@ def _run(kind: InputKind, source: str, params: dict[str, Any], writebacks: dict[
 
 @click.command("from-fhir")
 @click.argument("bundle", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--procedure-id", metavar="ID",
-              help="Use the Procedure with this id or fullUrl (default: the latest completed one whose code is mapped).")
+@click.option(
+    "--procedure-id",
+    metavar="ID",
+    help="Use the Procedure with this id or fullUrl (default: the latest completed one whose code is mapped).",
+)
 @click.option("--document-reference", "docref", type=click.Path(dir_okay=False), metavar="FILE", help=WRITEBACK_HELP)
-@click.option("--bundle-out", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write a transaction Bundle that POSTs a Binary (the PDF) and a DocumentReference pointing at it.")
+@click.option(
+    "--bundle-out",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write a transaction Bundle that POSTs a Binary (the PDF) and a DocumentReference pointing at it.",
+)
 @handout_options(from_record=True)
 def from_fhir(bundle: str, procedure_id: str | None, docref: str | None, bundle_out: str | None, **params: Any) -> None:
     """Make the handout from a FHIR R4 Bundle (a file, or - for standard input).
@@ -75,10 +89,19 @@ def from_fhir(bundle: str, procedure_id: str | None, docref: str | None, bundle_
 
 @click.command("from-hl7")
 @click.argument("message", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--mdm", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write an HL7 v2.5.1 MDM^T02 (PID/PV1 from the input, TXA, OBX of type ED with the PDF) to FILE.")
-@click.option("--mdm-ed-type", type=click.Choice(["AP", "application"]), default="AP", show_default=True,
-              help="OBX-5 type of data: ^AP^PDF^Base64^ or, for receivers that want a MIME type, ^application^pdf^Base64^.")
+@click.option(
+    "--mdm",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write an HL7 v2.5.1 MDM^T02 (PID/PV1 from the input, TXA, OBX of type ED with the PDF) to FILE.",
+)
+@click.option(
+    "--mdm-ed-type",
+    type=click.Choice(["AP", "application"]),
+    default="AP",
+    show_default=True,
+    help="OBX-5 type of data: ^AP^PDF^Base64^ or, for receivers that want a MIME type, ^application^pdf^Base64^.",
+)
 @handout_options(from_record=True)
 def from_hl7(message: str, mdm: str | None, **params: Any) -> None:
     """Make the handout from an HL7 v2 ADT^A03 message (a file, or - for standard input).
@@ -105,17 +128,45 @@ def _batch_options(command: Any) -> Any:
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the handouts and write-backs (created if missing).")
+@click.option(
+    "--outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the handouts and write-backs (created if missing).",
+)
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: the number of cores).")
 @click.option("--document-reference", "docref", is_flag=True, help="Also write <name>.docref.json for each FHIR input.")
-@click.option("--bundle-out", is_flag=True, help="Also write <name>.bundle.json (transaction Bundle) for each FHIR input.")
+@click.option(
+    "--bundle-out", is_flag=True, help="Also write <name>.bundle.json (transaction Bundle) for each FHIR input."
+)
 @click.option("--mdm", is_flag=True, help="Also write <name>.mdm.hl7 (MDM^T02) for each HL7 input.")
-@click.option("--mdm-ed-type", type=click.Choice(["AP", "application"]), default="AP", show_default=True, help="OBX-5 type of data in the MDM.")
+@click.option(
+    "--mdm-ed-type",
+    type=click.Choice(["AP", "application"]),
+    default="AP",
+    show_default=True,
+    help="OBX-5 type of data in the MDM.",
+)
 @click.option("--skip-existing", is_flag=True, help="Skip an input whose outputs already exist (a cheap rerun).")
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path), help="Summary file, JSON lines (default: OUTDIR/summary.jsonl).")
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Summary file, JSON lines (default: OUTDIR/summary.jsonl).",
+)
 @_batch_options
-def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, docref: bool, bundle_out: bool, mdm: bool,
-          mdm_ed_type: str, skip_existing: bool, summary_path: Path | None, **params: Any) -> None:
+def batch(
+    inputs: tuple[str, ...],
+    outdir: Path,
+    jobs: int | None,
+    docref: bool,
+    bundle_out: bool,
+    mdm: bool,
+    mdm_ed_type: str,
+    skip_existing: bool,
+    summary_path: Path | None,
+    **params: Any,
+) -> None:
     """Make handouts for many inputs: files or folders (searched recursively for .json Bundles,
     .ndjson files with one Bundle per line, .hl7/.txt messages).
 

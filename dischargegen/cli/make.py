@@ -12,8 +12,12 @@ from .options import deliver, explicit_facts, handout_options, load, merge_facts
 
 
 @click.command()
-@click.option("--input", "input_file", type=click.File("rb"),
-              help="JSON file of facts (keys are the long option names), or - for standard input.")
+@click.option(
+    "--input",
+    "input_file",
+    type=click.File("rb"),
+    help="JSON file of facts (keys are the long option names), or - for standard input.",
+)
 @handout_options()
 def make(input_file: IO[bytes] | None, **params: Any) -> None:
     """Make one patient's handout.
@@ -44,10 +48,14 @@ def procedures(config_path: Path | None, templates_dir: Path | None) -> None:
     settings = load({"config_path": config_path, "templates_dir": templates_dir})
     units = settings.config.facility.units
     for procedure in sorted(settings.catalog.procedures.values(), key=lambda p: p.id):
-        click.echo(f"{procedure.id}: {procedure.title} (version {procedure.version}, reviewed "
-                   f"{procedure.reviewed.isoformat()} by {procedure.reviewed_by})")
+        click.echo(
+            f"{procedure.id}: {procedure.title} (version {procedure.version}, reviewed "
+            f"{procedure.reviewed.isoformat()} by {procedure.reviewed_by})"
+        )
         click.echo(f"  languages: {', '.join(procedure.languages)}; causes: {', '.join(procedure.causes)}")
-        codes = "; ".join(f"{system} {', '.join(values)}" for system, values in api.procedure_codes(procedure, settings).items())
+        codes = "; ".join(
+            f"{system} {', '.join(values)}" for system, values in api.procedure_codes(procedure, settings).items()
+        )
         if codes:
             click.echo(f"  codes: {codes}")
         for d in api.restriction_defaults(procedure, settings.config).values():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +27,44 @@ def fact_options(*, from_record: bool) -> dict[str, Decorator]:
     options = [
         click.option("--name", help="Patient's name as it should print, e.g. \"Raeann O'Kon\"."),
         click.option("--date", "date", metavar=DATE, help="Procedure date: YYYY-MM-DD or 'today'."),
-        click.option("--procedure", metavar="ID",
-                     help=f"Procedure template to use (default: {procedure_default}). See 'dischargegen procedures'."),
+        click.option(
+            "--procedure",
+            metavar="ID",
+            help=f"Procedure template to use (default: {procedure_default}). See 'dischargegen procedures'.",
+        ),
         click.option("--dob", metavar=DATE, help="Date of birth, YYYY-MM-DD (prints in the header)."),
         click.option("--mrn", help="Medical record number (prints in the header and names the file)."),
         click.option("--level", help="Vertebral level treated, e.g. T12."),
         click.option("--cause", metavar=f"[{'|'.join(Cause)}]", help="Cause of the fracture (adds its section)."),
-        click.option("--surgeon", help="Who did the procedure, e.g. \"Dr. Ann Smith\"."),
-        click.option("--follow-up", "follow_up", metavar='"DATE HH:MM"', help="Follow-up visit: \"YYYY-MM-DD HH:MM\"."),
-        click.option("--restriction", "restrictions", multiple=True, metavar="KIND=[LIMIT:]DURATION",
-                     help="Change a restriction (lifting=10lb:6w, driving=2d) or add one (custom=No golf:4w). Repeatable."),
-        click.option("--no-restriction", "no_restrictions", multiple=True, metavar="KIND",
-                     help="Leave out one of the procedure's default restrictions. Repeatable."),
-        click.option("--blood-thinner-restart", "blood_thinner_restart", metavar=DATE,
-                     help="Date to restart blood thinners, YYYY-MM-DD (else: ask before you restart)."),
-        click.option("--language", "--lang", "language", metavar="CODE",
-                     help=f"Language of the handout, e.g. en (default: {language_default})."),
+        click.option("--surgeon", help='Who did the procedure, e.g. "Dr. Ann Smith".'),
+        click.option("--follow-up", "follow_up", metavar='"DATE HH:MM"', help='Follow-up visit: "YYYY-MM-DD HH:MM".'),
+        click.option(
+            "--restriction",
+            "restrictions",
+            multiple=True,
+            metavar="KIND=[LIMIT:]DURATION",
+            help="Change a restriction (lifting=10lb:6w, driving=2d) or add one (custom=No golf:4w). Repeatable.",
+        ),
+        click.option(
+            "--no-restriction",
+            "no_restrictions",
+            multiple=True,
+            metavar="KIND",
+            help="Leave out one of the procedure's default restrictions. Repeatable.",
+        ),
+        click.option(
+            "--blood-thinner-restart",
+            "blood_thinner_restart",
+            metavar=DATE,
+            help="Date to restart blood thinners, YYYY-MM-DD (else: ask before you restart).",
+        ),
+        click.option(
+            "--language",
+            "--lang",
+            "language",
+            metavar="CODE",
+            help=f"Language of the handout, e.g. en (default: {language_default}).",
+        ),
     ]
     facts = [fact for fact in FACT_FIELDS if fact != "medications"]
     return dict(zip(facts, options, strict=True))
@@ -50,19 +72,35 @@ def fact_options(*, from_record: bool) -> dict[str, Decorator]:
 
 RENDER_OPTIONS: list[Decorator] = [
     click.option("--large-print", is_flag=True, default=None, help="Body text at 18 pt (more pages are fine)."),
-    click.option("--page-size", type=click.Choice(list(PageSize), case_sensitive=False),
-                 help="Paper size (default: the facility's, else Letter)."),
-    click.option("--deterministic", is_flag=True, help="Identical bytes for identical input (also set by SOURCE_DATE_EPOCH)."),
+    click.option(
+        "--page-size",
+        type=click.Choice(list(PageSize), case_sensitive=False),
+        help="Paper size (default: the facility's, else Letter).",
+    ),
+    click.option(
+        "--deterministic", is_flag=True, help="Identical bytes for identical input (also set by SOURCE_DATE_EPOCH)."
+    ),
 ]
 SETTINGS_OPTIONS: list[Decorator] = [
-    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                 help="Facility config TOML (default: $DISCHARGEGEN_CONFIG or ~/.config/dischargegen/config.toml)."),
-    click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path),
-                 help="Facility templates folder: adds procedures or overrides shipped ones."),
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Facility config TOML (default: $DISCHARGEGEN_CONFIG or ~/.config/dischargegen/config.toml).",
+    ),
+    click.option(
+        "--templates-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Facility templates folder: adds procedures or overrides shipped ones.",
+    ),
 ]
 DELIVERY_OPTIONS: list[Decorator] = [
-    click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-                 help="PDF file to write, or - for standard output. Default: <procedure>-<date>-<MRN>.pdf."),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        help="PDF file to write, or - for standard output. Default: <procedure>-<date>-<MRN>.pdf.",
+    ),
     click.option("--print", "to_printer", is_flag=True, help="Send the PDF to the printer through CUPS (lp)."),
     click.option("--printer", help="CUPS printer name (default: the default printer). Implies --print."),
     click.option("--copies", type=click.IntRange(1, 99), default=1, show_default=True, help="Copies to print."),
@@ -93,8 +131,11 @@ def option_names(command: click.Command) -> dict[str, str]:
 
 def explicit_facts(params: dict[str, Any]) -> dict[str, Any]:
     """The facts given on the command line; absent options are left out, so they don't win."""
-    return {key: (list(params[key]) if isinstance(params[key], tuple) else params[key])
-            for key in FACT_FIELDS if params.get(key) not in (None, ())}
+    return {
+        key: (list(params[key]) if isinstance(params[key], tuple) else params[key])
+        for key in FACT_FIELDS
+        if params.get(key) not in (None, ())
+    }
 
 
 def merge_facts(base: dict[str, Any], explicit: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +155,7 @@ def render_options(params: dict[str, Any], large_print: bool = False) -> RenderO
     """The render options from the command line and ``SOURCE_DATE_EPOCH`` (read here, once)."""
     given = params.get("large_print")
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    created = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch.isdigit() else None
+    created = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit() else None
     return RenderOptions(
         large_print=bool(given if given is not None else large_print),
         page_size=PageSize(params["page_size"].lower()) if params.get("page_size") else None,

@@ -31,8 +31,17 @@ def list_templates(config_path: Path | None, templates_dir: Path | None) -> None
     for procedure in sorted(catalog.procedures.values(), key=lambda p: p.id):
         origin = "shipped" if procedure.shipped else f"facility ({procedure.folder.parent})"
         for language in procedure.languages:
-            rows.append((procedure.id, language, procedure.version, procedure.reviewed.isoformat(),
-                         procedure.reviewed_by, origin, procedure.title))
+            rows.append(
+                (
+                    procedure.id,
+                    language,
+                    procedure.version,
+                    procedure.reviewed.isoformat(),
+                    procedure.reviewed_by,
+                    origin,
+                    procedure.title,
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
@@ -67,15 +76,33 @@ def check(procedures: tuple[str, ...], as_json: bool, config_path: Path | None, 
 
 @templates.command("preview")
 @click.argument("procedure")
-@click.option("--language", "--lang", "language", metavar="CODE", default="en", show_default=True,
-              help="Language of the template.")
+@click.option(
+    "--language",
+    "--lang",
+    "language",
+    metavar="CODE",
+    default="en",
+    show_default=True,
+    help="Language of the template.",
+)
 @click.option("--cause", metavar="CAUSE", help="Show the section for this cause (osteoporosis, cancer, trauma).")
 @click.option("--large-print", is_flag=True, help="Body text at 18 pt.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="PDF file to write, or - for standard output [default: sample-PROCEDURE-LANG.pdf].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="PDF file to write, or - for standard output [default: sample-PROCEDURE-LANG.pdf].",
+)
 @settings_options
-def preview(procedure: str, language: str, cause: str | None, large_print: bool, output: str | None,
-            config_path: Path | None, templates_dir: Path | None) -> None:
+def preview(
+    procedure: str,
+    language: str,
+    cause: str | None,
+    large_print: bool,
+    output: str | None,
+    config_path: Path | None,
+    templates_dir: Path | None,
+) -> None:
     """Write a sample handout for an educator to read, marked as a sample on every page.
 
     Every optional field is filled with sample data, so every optional line shows.

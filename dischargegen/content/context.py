@@ -25,14 +25,30 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, NamedTuple
 
-from ..model import Handout, RenderOptions, Restriction
 from ..catalog import Procedure
+from ..model import Handout, RenderOptions, Restriction, Units
 
-CONTEXT_NAMES = frozenset({
-    "patient", "procedure", "procedure_date", "level", "cause", "surgeon", "follow_up",
-    "blood_thinner_restart", "medications", "restrictions", "restriction", "timeline", "values",
-    "facility", "language", "large_print", "sample",
-})
+CONTEXT_NAMES = frozenset(
+    {
+        "patient",
+        "procedure",
+        "procedure_date",
+        "level",
+        "cause",
+        "surgeon",
+        "follow_up",
+        "blood_thinner_restart",
+        "medications",
+        "restrictions",
+        "restriction",
+        "timeline",
+        "values",
+        "facility",
+        "language",
+        "large_print",
+        "sample",
+    }
+)
 
 
 class RestrictionView(NamedTuple):
@@ -50,14 +66,14 @@ class ProcedureView(NamedTuple):
     reviewed: date
 
 
-def _view(item: Restriction, units: str) -> RestrictionView:
+def _view(item: Restriction, units: Units) -> RestrictionView:
     limit = item.limit.describe(units) if item.limit else None
     return RestrictionView(item.kind, limit, item.ends, item.duration.words, item.text)
 
 
 def build_context(handout: Handout, procedure: Procedure, options: RenderOptions) -> dict[str, Any]:
     views = [_view(r, handout.facility.units) for r in handout.restrictions]
-    by_kind = {kind: None for kind in procedure.restrictions}
+    by_kind: dict[str, RestrictionView | None] = {kind: None for kind in procedure.restrictions}
     by_kind.update({v.kind: v for v in views if v.kind != "custom"})
     context = {
         "patient": handout.patient,

@@ -72,7 +72,7 @@ class Run(NamedTuple):
 class Node:
     """An element of the document: block children, or runs of text for a text element."""
 
-    __slots__ = ("tag", "attrs", "line", "children", "runs")
+    __slots__ = ("attrs", "children", "line", "runs", "tag")
 
     def __init__(self, tag: str, attrs: dict[str, str], line: int) -> None:
         self.tag = tag

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.dates import format_date, format_time
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
@@ -24,6 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from ..catalog import TEMPLATE_SUFFIX
 from ..errors import TemplateError
 from .document import ELEMENTS
+from .locale_data import cache_folder, date_locale
 
 _TAG = re.compile(r"<\s*/?\s*([A-Za-z_][\w:.-]*)")
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
@@ -59,20 +61,12 @@ class CheckedLoader(jinja2.FileSystemLoader):
 @jinja2.pass_context
 def longdate(context: jinja2.runtime.Context, value: date | datetime) -> str:
     """Weekday and full date in the handout's language: ``Tuesday, January 5, 2027``."""
-    from babel.dates import format_date
-
-    from .locale_data import date_locale
-
     return format_date(value, "full", locale=date_locale(context["language"]))
 
 
 @jinja2.pass_context
 def time_of_day(context: jinja2.runtime.Context, value: datetime) -> str:
     """Time of day in the language's short form: ``10:30 AM``."""
-    from babel.dates import format_time
-
-    from .locale_data import date_locale
-
     return format_time(value, "short", locale=date_locale(context["language"]))
 
 
@@ -103,8 +97,6 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
     The cache holds template code only, never patient data; without a writable folder it is off.
     """
-    from .locale_data import cache_folder
-
     folder = cache_folder("jinja")
     if folder is None:
         return None

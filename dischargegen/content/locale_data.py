@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections.abc import MutableMapping
 from functools import lru_cache
 from typing import Any
 
@@ -20,8 +21,20 @@ from babel.core import Locale
 from babel.localedata import LocaleDataDict, load
 
 # The parts of a locale's CLDR data that babel.dates reads for dates, times and day periods.
-DATE_KEYS = ("days", "months", "quarters", "eras", "periods", "day_periods", "day_period_rules",
-             "date_formats", "time_formats", "datetime_formats", "datetime_skeletons", "interval_formats")
+DATE_KEYS = (
+    "days",
+    "months",
+    "quarters",
+    "eras",
+    "periods",
+    "day_periods",
+    "day_period_rules",
+    "date_formats",
+    "time_formats",
+    "datetime_formats",
+    "datetime_skeletons",
+    "interval_formats",
+)
 
 
 def cache_folder(name: str) -> str | None:
@@ -38,13 +51,13 @@ def cache_folder(name: str) -> str | None:
 class DateLocale(Locale):
     """A Babel Locale whose data is the date subset; Babel formats with it as with any Locale."""
 
-    def __init__(self, identifier: str, data: dict[str, Any]) -> None:
+    def __init__(self, identifier: str, data: MutableMapping[str | int | None, Any]) -> None:
         parsed = Locale.parse(identifier)
         super().__init__(parsed.language, parsed.territory, parsed.script, parsed.variant)
         self._date_data = LocaleDataDict(data)
 
     @property
-    def _data(self) -> LocaleDataDict:  # type: ignore[override]
+    def _data(self) -> LocaleDataDict:
         return self._date_data
 
 
@@ -60,7 +73,7 @@ def date_locale(identifier: str) -> Locale:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
             pass  # not cached yet, or unreadable: build it again below
     full = load(str(Locale.parse(identifier)))
-    data = {key: full[key] for key in DATE_KEYS if key in full}
+    data: dict[str | int | None, Any] = {key: full[key] for key in DATE_KEYS if key in full}
     if path and folder:
         _write(folder, path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     return DateLocale(identifier, data)

@@ -100,9 +100,16 @@ class Builder:
 
     def bullets(self, node: Node) -> ListFlowable:
         items = [ListItem(Para(inline(li.runs), self.s.bullet)) for li in node.children]
-        return ListFlowable(items, bulletType="bullet", start="\u2022", bulletFontName=BODY.name,
-                            bulletFontSize=self.s.size, leftIndent=self.s.size * 1.2,
-                            bulletDedent=self.s.size * 0.9, spaceAfter=self.s.space)
+        return ListFlowable(
+            items,  # type: ignore[arg-type]  # ListFlowable takes ListItems; the stubs say flowables
+            bulletType="bullet",
+            start="\u2022",
+            bulletFontName=BODY.name,
+            bulletFontSize=self.s.size,
+            leftIndent=self.s.size * 1.2,
+            bulletDedent=self.s.size * 0.9,
+            spaceAfter=self.s.space,
+        )
 
     def alert(self, node: Node, width: float) -> Table:
         emergency = node.attrs["tier"] == "911"
@@ -115,28 +122,41 @@ class Builder:
         for child in node.children:
             cells.extend(self.block(child, inner))
         table = Table([[cells]], colWidths=[width])
-        table.setStyle(TableStyle([
-            ("BOX", (0, 0), (-1, -1), 3 if emergency else 1.5, color),
-            ("BACKGROUND", (0, 0), (-1, -1), SHADE if emergency else colors.white),
-            ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-            ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.4),
-            ("FONTNAME", (0, 0), (-1, -1), BODY.name),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 3 if emergency else 1.5, color),
+                    ("BACKGROUND", (0, 0), (-1, -1), SHADE if emergency else colors.white),
+                    ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                    ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.4),
+                    ("FONTNAME", (0, 0), (-1, -1), BODY.name),
+                ]
+            )
+        )
         table.spaceAfter = self.s.space
         return table
 
     def dates(self, node: Node, width: float) -> Table:
         label_width = width * 0.42
-        rows = [[Para(f"<b>{markup(d.attrs.get('label', ''))}</b>", self.s.body), Para(inline(d.runs), self.s.body)]
-                for d in node.children]
+        rows = [
+            [Para(f"<b>{markup(d.attrs.get('label', ''))}</b>", self.s.body), Para(inline(d.runs), self.s.body)]
+            for d in node.children
+        ]
         table = Table(rows, colWidths=[label_width, width - label_width])
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2), ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ("FONTNAME", (0, 0), (-1, -1), BODY.name),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                    ("FONTNAME", (0, 0), (-1, -1), BODY.name),
+                ]
+            )
+        )
         table.spaceAfter = self.s.space
         return table
 
@@ -144,24 +164,36 @@ class Builder:
         box = self.s.size * 1.2
         rows = [[CheckBox(self.s.size), Para(inline(c.runs), self.s.body)] for c in node.children]
         table = Table(rows, colWidths=[box, width - box])
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ("FONTNAME", (0, 0), (-1, -1), BODY.name),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                    ("FONTNAME", (0, 0), (-1, -1), BODY.name),
+                ]
+            )
+        )
         return table
 
     def signatures(self, node: Node, width: float) -> KeepTogether:
         date_label = markup(node.attrs.get("date_label", ""))
-        rows = [[Para(markup(signer.attrs.get("label", "")), self.s.small), Para(date_label, self.s.small)]
-                for signer in node.children]
+        rows = [
+            [Para(markup(signer.attrs.get("label", "")), self.s.small), Para(date_label, self.s.small)]
+            for signer in node.children
+        ]
         table = Table(rows, colWidths=[width * 0.68, width * 0.32], rowHeights=[self.s.size * 3.2] * len(rows))
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ("LINEBELOW", (0, 0), (0, -1), 0.8, colors.black),
-            ("LINEBELOW", (1, 0), (1, -1), 0.8, colors.black),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (0, -1), self.s.size),
-            ("FONTNAME", (0, 0), (-1, -1), BODY.name),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                    ("LINEBELOW", (0, 0), (0, -1), 0.8, colors.black),
+                    ("LINEBELOW", (1, 0), (1, -1), 0.8, colors.black),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (0, -1), self.s.size),
+                    ("FONTNAME", (0, 0), (-1, -1), BODY.name),
+                ]
+            )
+        )
         return KeepTogether([Spacer(1, self.s.space), table])

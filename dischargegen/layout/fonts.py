@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -41,7 +41,7 @@ FAMILIES = (BODY, *FALLBACKS)
 _INVISIBLE = frozenset("\n\t\u00ad\u200b\u200c\u200d")
 
 
-@lru_cache(maxsize=None)
+@cache
 def register(family: Family) -> frozenset[int]:
     """Register a family's two faces with ReportLab once; returns the code points it covers."""
     regular = TTFont(family.name, str(FONTS_DIR / family.regular))

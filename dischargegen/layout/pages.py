@@ -42,7 +42,7 @@ def numbered_canvas(frame: Frame, styles: Styles) -> type[Canvas]:
 
         def showPage(self) -> None:  # noqa: N802 - ReportLab's name
             self._held.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # ReportLab's own page reset, not in its stubs
 
         def save(self) -> None:
             pages = len(self._held)
@@ -53,7 +53,7 @@ def numbered_canvas(frame: Frame, styles: Styles) -> type[Canvas]:
             Canvas.save(self)
 
         def _decorate(self, number: int, pages: int) -> None:
-            width, height = self._pagesize
+            width, height = self._pagesize  # type: ignore[attr-defined]  # the page size set at the start
             usable = width - 2 * MARGIN
             top = height - MARGIN * 0.6
             self._para(frame.header_left, styles.footer, MARGIN, top, usable * 0.6)
@@ -65,7 +65,14 @@ def numbered_canvas(frame: Frame, styles: Styles) -> type[Canvas]:
             bottom = MARGIN * 0.5 + styles.footer.leading * 2
             self.line(MARGIN, bottom + 2, width - MARGIN, bottom + 2)
             self._para(frame.footer_left, styles.footer, MARGIN, bottom, usable * 0.75)
-            self._para(frame.page_label(number, pages), styles.footer, MARGIN + usable * 0.75, bottom, usable * 0.25, right=True)
+            self._para(
+                frame.page_label(number, pages),
+                styles.footer,
+                MARGIN + usable * 0.75,
+                bottom,
+                usable * 0.25,
+                right=True,
+            )
             if frame.sample_mark:
                 self.saveState()
                 self.setFillColorRGB(0.75, 0.75, 0.75)
@@ -74,7 +81,9 @@ def numbered_canvas(frame: Frame, styles: Styles) -> type[Canvas]:
                 self._para(frame.sample_mark, styles.title, -width / 2, 0, width, center=True)
                 self.restoreState()
 
-        def _para(self, text: str, style: Any, x: float, top: float, width: float, right: bool = False, center: bool = False) -> None:
+        def _para(
+            self, text: str, style: Any, x: float, top: float, width: float, right: bool = False, center: bool = False
+        ) -> None:
             if not text:
                 return
             align = 'align="right"' if right else 'align="center"' if center else ""

@@ -55,9 +55,18 @@ def styles(large_print: bool) -> Styles:
         bullet=style("bullet", spaceAfter=size * 0.2),
         title=style("title", fontName=bold, fontSize=size + 8, leading=(size + 8) * 1.2, spaceAfter=size * 0.3),
         lead=style("lead", fontSize=size + 1, leading=(size + 1) * 1.3, spaceAfter=size * 0.5),
-        heading=style("heading", fontName=bold, fontSize=heading_size, leading=heading_size * 1.25,
-                      spaceBefore=size * 0.6, spaceAfter=size * 0.25, keepWithNext=1),
-        alert_title=style("alert_title", fontName=bold, fontSize=heading_size, leading=heading_size * 1.25, spaceAfter=size * 0.2),
+        heading=style(
+            "heading",
+            fontName=bold,
+            fontSize=heading_size,
+            leading=heading_size * 1.25,
+            spaceBefore=size * 0.6,
+            spaceAfter=size * 0.25,
+            keepWithNext=1,
+        ),
+        alert_title=style(
+            "alert_title", fontName=bold, fontSize=heading_size, leading=heading_size * 1.25, spaceAfter=size * 0.2
+        ),
         small=style("small", fontSize=size * 0.8, leading=size * 0.8 * 1.3),
         footer=style("footer", fontSize=13 if large_print else 8.5, leading=(13 if large_print else 8.5) * 1.25),
         size=size,

@@ -63,9 +63,14 @@ def _check_template(procedure: Procedure, language: str, settings: Settings, tod
     result = TemplateResult(procedure.id, language, file, procedure.version, procedure.reviewed)
     meta = str(procedure.folder / "procedure.toml")
     if Duration(REVIEW_MONTHS, "m").after(procedure.reviewed) < today:
-        result.findings.append(Finding(
-            Level.WARNING, "review",
-            f"last reviewed {procedure.reviewed.isoformat()}, more than {REVIEW_MONTHS} months ago", meta))
+        result.findings.append(
+            Finding(
+                Level.WARNING,
+                "review",
+                f"last reviewed {procedure.reviewed.isoformat()}, more than {REVIEW_MONTHS} months ago",
+                meta,
+            )
+        )
     if not any(sign.get("tier") == Tier.EMERGENCY for sign in procedure.warning_signs.values()):
         result.findings.append(Finding(Level.FAIL, TemplateProblem.METADATA, "no warning sign in the 911 tier", meta))
     seen_errors: set[tuple[str, str | None, int | None]] = set()
@@ -78,8 +83,11 @@ def _check_template(procedure: Procedure, language: str, settings: Settings, tod
             document = make_document(handout, settings, options)
             pdf = layout_pdf(document, handout, options)
         except DischargeError as exc:
-            finding = (_finding(exc, TemplateProblem.TEMPLATE) if isinstance(exc, TemplateError)
-                       else Finding(Level.ERROR, TemplateProblem.TEMPLATE, str(exc), file))
+            finding = (
+                _finding(exc, TemplateProblem.TEMPLATE)
+                if isinstance(exc, TemplateError)
+                else Finding(Level.ERROR, TemplateProblem.TEMPLATE, str(exc), file)
+            )
             key = (finding.message, finding.file, finding.line)
             if key not in seen_errors:  # the same error in many variants is reported once
                 seen_errors.add(key)
@@ -97,28 +105,39 @@ def _measure(outcome: VariantResult, tree: Node, source: str, pdf: bytes) -> Non
     outcome.longest = reading.longest
     outcome.long_sentences = reading.over(MAX_SENTENCE_WORDS)
     if reading.grade > MAX_GRADE:
-        outcome.findings.append(Finding(
-            Level.FAIL, "grade", f"Flesch-Kincaid grade {reading.grade:.1f} is above {MAX_GRADE:.1f}", source))
+        outcome.findings.append(
+            Finding(Level.FAIL, "grade", f"Flesch-Kincaid grade {reading.grade:.1f} is above {MAX_GRADE:.1f}", source)
+        )
     for sentence in outcome.long_sentences:
-        outcome.findings.append(Finding(
-            Level.FAIL, "sentence", f"sentence of {word_count(sentence)} words (over {MAX_SENTENCE_WORDS}): {sentence!r}", source))
+        outcome.findings.append(
+            Finding(
+                Level.FAIL,
+                "sentence",
+                f"sentence of {word_count(sentence)} words (over {MAX_SENTENCE_WORDS}): {sentence!r}",
+                source,
+            )
+        )
     for ul in tree.iter("ul"):
         if len(ul.children) > MAX_LIST_ITEMS:
             outcome.long_lists.append(len(ul.children))
-            outcome.findings.append(Finding(
-                Level.FAIL, "list", f"list of {len(ul.children)} items (over {MAX_LIST_ITEMS})", source, ul.line))
+            outcome.findings.append(
+                Finding(
+                    Level.FAIL, "list", f"list of {len(ul.children)} items (over {MAX_LIST_ITEMS})", source, ul.line
+                )
+            )
     pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
     outcome.pages = len(pages)
     if not outcome.variant.large_print and outcome.pages > MAX_PAGES:
-        outcome.findings.append(Finding(
-            Level.FAIL, "pages", f"{outcome.pages} pages at normal size (at most {MAX_PAGES})", source))
+        outcome.findings.append(
+            Finding(Level.FAIL, "pages", f"{outcome.pages} pages at normal size (at most {MAX_PAGES})", source)
+        )
     _check_911(outcome, tree, source, pages)
 
 
 def _check_911(outcome: VariantResult, tree: Node, source: str, pages: list[str]) -> None:
     alerts = [n for n in tree.iter("alert") if n.attrs.get("tier") == Tier.EMERGENCY]
     if not alerts:
-        outcome.findings.append(Finding(Level.FAIL, "alert-911", "no Call 911 box (<alert tier=\"911\">)", source))
+        outcome.findings.append(Finding(Level.FAIL, "alert-911", 'no Call 911 box (<alert tier="911">)', source))
         return
     alert = alerts[0]
     for node in tree.iter():
@@ -126,14 +145,23 @@ def _check_911(outcome: VariantResult, tree: Node, source: str, pages: list[str]
             break
         if node.tag == "section" or (node.tag == "alert" and node.attrs.get("tier") != Tier.EMERGENCY):
             what = f"<{node.tag}> {node.attrs.get('title', '')!r}".rstrip()
-            outcome.findings.append(Finding(
-                Level.FAIL, "alert-911", f"the Call 911 box must come first; {what} is before it", source, alert.line))
+            outcome.findings.append(
+                Finding(
+                    Level.FAIL,
+                    "alert-911",
+                    f"the Call 911 box must come first; {what} is before it",
+                    source,
+                    alert.line,
+                )
+            )
             return
     needle = _squash(alert.attrs.get("title") or alert.text())[:40]
     outcome.alert_911_page = next((i for i, text in enumerate(pages, 1) if needle in _squash(text)), None)
     if outcome.alert_911_page != 1:
         where = f"page {outcome.alert_911_page}" if outcome.alert_911_page else "no page"
-        outcome.findings.append(Finding(Level.FAIL, "alert-911", f"the Call 911 box is on {where}, not page 1", source, alert.line))
+        outcome.findings.append(
+            Finding(Level.FAIL, "alert-911", f"the Call 911 box is on {where}, not page 1", source, alert.line)
+        )
 
 
 def text_blocks(tree: Node) -> list[str]:

@@ -72,7 +72,7 @@ def syllables(word: str) -> int:
     if counter is not None and re.search(r"[A-Za-z]", word):
         try:
             return max(int(counter(word)), 1)
-        except Exception:  # noqa: BLE001 - e.g. a textstat that wants to download NLTK data
+        except Exception:
             pass
     return vowel_syllables(word)
 
@@ -80,12 +80,12 @@ def syllables(word: str) -> int:
 @lru_cache(maxsize=1)
 def _textstat_counter():  # type: ignore[no-untyped-def]
     try:
-        import textstat  # imported only when text is measured (it is slow to import)
+        import textstat  # type: ignore[import-untyped]  # deferred for start-up speed: slow to import, used only here
     except ImportError:
         return None
     try:
         textstat.syllable_count("medicine")
-    except Exception:  # noqa: BLE001 - no dictionary on this machine: use vowel groups
+    except Exception:
         return None
     return textstat.syllable_count
 

@@ -117,12 +117,15 @@ class CheckReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
-            "limits": {"grade": MAX_GRADE, "pages": MAX_PAGES, "sentence_words": MAX_SENTENCE_WORDS,
-                       "list_items": MAX_LIST_ITEMS, "review_months": REVIEW_MONTHS},
+            "limits": {
+                "grade": MAX_GRADE,
+                "pages": MAX_PAGES,
+                "sentence_words": MAX_SENTENCE_WORDS,
+                "list_items": MAX_LIST_ITEMS,
+                "review_months": REVIEW_MONTHS,
+            },
             "templates": [r.as_dict() for r in self.results],
         }
-
-
 
 
 def format_table(report: CheckReport) -> str:
@@ -131,15 +134,23 @@ def format_table(report: CheckReport) -> str:
     rows: list[tuple[str, ...]] = []
     for result in report.results:
         if not result.variants:
-            rows.append((result.procedure, result.language or "-", "-", "-", "-", "-", "-", "-", _verdict(result.findings)))
+            rows.append(
+                (result.procedure, result.language or "-", "-", "-", "-", "-", "-", "-", _verdict(result.findings))
+            )
         for v in result.variants:
-            rows.append((
-                result.procedure, result.language or "-", v.variant.name,
-                _cell(v.pages), _cell(v.grade, "{:.1f}"), _cell(v.smog, "{:.1f}"),
-                _cell(word_count(v.longest) if v.longest else None),
-                f"p{v.alert_911_page}" if v.alert_911_page else "-",
-                _verdict([*result.findings, *v.findings] if v is result.variants[0] else v.findings),
-            ))
+            rows.append(
+                (
+                    result.procedure,
+                    result.language or "-",
+                    v.variant.name,
+                    _cell(v.pages),
+                    _cell(v.grade, "{:.1f}"),
+                    _cell(v.smog, "{:.1f}"),
+                    _cell(word_count(v.longest) if v.longest else None),
+                    f"p{v.alert_911_page}" if v.alert_911_page else "-",
+                    _verdict([*result.findings, *v.findings] if v is result.variants[0] else v.findings),
+                )
+            )
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in (header, *rows)]
     notes = list(_notes(report))

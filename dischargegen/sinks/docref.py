@@ -14,7 +14,7 @@ import importlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import OutputError
@@ -55,7 +55,7 @@ class FiledDocument:
 
 def document_for(pdf: bytes, handout: Handout, title: str, created: datetime | None = None) -> FiledDocument:
     """The document to file for ``pdf``, created at ``created`` (default: now)."""
-    when = created or datetime.now(timezone.utc).replace(microsecond=0)
+    when = created or datetime.now(UTC).replace(microsecond=0)
     return FiledDocument(pdf=pdf, title=f"{title}: discharge instructions", language=handout.language, created=when)
 
 
@@ -144,4 +144,6 @@ def _validate(kind: str, resource: dict[str, Any]) -> None:
         if callable(errors):
             first = errors()[0]
             detail = ".".join(str(part) for part in first.get("loc", ())) + ": " + str(first.get("msg", ""))
-        raise OutputError(f"{kind}: the write-back would be invalid under FHIR R4: {detail or type(exc).__name__}") from None
+        raise OutputError(
+            f"{kind}: the write-back would be invalid under FHIR R4: {detail or type(exc).__name__}"
+        ) from None

@@ -52,16 +52,59 @@ def mdm_t02(
     kind, subtype = ED_TYPES[ed_type]
     payload = "".join(document.data.split())  # no whitespace inside the ED data
     msh = [
-        "MSH", seps[1:], SENDING_APPLICATION, context.receiving_facility,
-        context.sending_application, context.sending_facility, when, "",
-        f"MDM{c}T02{c}MDM_T02", control, "P", VERSION,
+        "MSH",
+        seps[1:],
+        SENDING_APPLICATION,
+        context.receiving_facility,
+        context.sending_application,
+        context.sending_facility,
+        when,
+        "",
+        f"MDM{c}T02{c}MDM_T02",
+        control,
+        "P",
+        VERSION,
     ]
     evn = ["EVN", "T02", when]
-    txa = ["TXA", "1", DOCUMENT_TYPE, "AP", when, "", when, "", "", "", "", "",
-           f"{doc_id}{c}{SENDING_APPLICATION}", "", "", "", escape(filename or "", seps),
-           COMPLETION_STATUS, "", AVAILABILITY_STATUS]
-    obx = ["OBX", "1", "ED", f"69730-0{c}Instructions{c}LN", "",
-           f"{c}{kind}{c}{subtype}{c}Base64{c}{payload}", "", "", "", "", "", "F", "", "", when]
+    txa = [
+        "TXA",
+        "1",
+        DOCUMENT_TYPE,
+        "AP",
+        when,
+        "",
+        when,
+        "",
+        "",
+        "",
+        "",
+        "",
+        f"{doc_id}{c}{SENDING_APPLICATION}",
+        "",
+        "",
+        "",
+        escape(filename or "", seps),
+        COMPLETION_STATUS,
+        "",
+        AVAILABILITY_STATUS,
+    ]
+    obx = [
+        "OBX",
+        "1",
+        "ED",
+        f"69730-0{c}Instructions{c}LN",
+        "",
+        f"{c}{kind}{c}{subtype}{c}Base64{c}{payload}",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "F",
+        "",
+        "",
+        when,
+    ]
     pv1 = context.pv1 or f"PV1{f}1{f}U"
     segments = [_msh(msh, f), f.join(evn), context.pid, pv1, f.join(txa), f.join(obx)]
     return ("\r".join(segments) + "\r").encode("utf-8")

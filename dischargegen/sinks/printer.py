@@ -44,9 +44,7 @@ def print_pdf(
     Raises :class:`OutputError` when the job could not be queued.
     """
     if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
-        raise OutputError(
-            f"cannot print: copies must be a whole number from 1 to {MAX_COPIES}, not {copies!r}"
-        )
+        raise OutputError(f"cannot print: copies must be a whole number from 1 to {MAX_COPIES}, not {copies!r}")
     if printer is not None and not printer.strip():
         raise OutputError("cannot print: the printer name is empty")
     if not data:
@@ -71,13 +69,10 @@ def print_pdf(
             check=False,
         )
     except FileNotFoundError:
-        raise OutputError(
-            "cannot print: the 'lp' command (CUPS client) is not installed"
-        ) from None
+        raise OutputError("cannot print: the 'lp' command (CUPS client) is not installed") from None
     except subprocess.TimeoutExpired:
         raise OutputError(
-            f"cannot print: lp did not finish within {timeout:g} s; "
-            "is the CUPS scheduler (cupsd) responding?"
+            f"cannot print: lp did not finish within {timeout:g} s; is the CUPS scheduler (cupsd) responding?"
         ) from None
     except OSError as exc:
         raise OutputError(f"cannot print: cannot run {lp}: {exc.strerror or exc}") from None
@@ -89,10 +84,7 @@ def print_pdf(
 
     match = _JOB_ID.search(stdout)
     if match is None:
-        raise OutputError(
-            "cannot print: lp reported no job id: "
-            + (_one_line(stdout + "\n" + stderr) or "no output")
-        )
+        raise OutputError("cannot print: lp reported no job id: " + (_one_line(stdout + "\n" + stderr) or "no output"))
     return match.group(1)
 
 
@@ -103,8 +95,7 @@ def _explain_failure(stderr: str, returncode: int, printer: str | None) -> str:
         if not _scheduler_running():
             return _NOT_RUNNING
         return (
-            "cannot print: no default printer is set; "
-            "name one with --printer NAME (see 'lpstat -p' for the printers)"
+            "cannot print: no default printer is set; name one with --printer NAME (see 'lpstat -p' for the printers)"
         )
     if "does not exist" in text:
         if not _scheduler_running():
@@ -117,9 +108,7 @@ def _explain_failure(stderr: str, returncode: int, printer: str | None) -> str:
     return f"cannot print: {detail}"
 
 
-_NOT_RUNNING = (
-    "cannot print: the CUPS scheduler (cupsd) is not running or cannot be reached"
-)
+_NOT_RUNNING = "cannot print: the CUPS scheduler (cupsd) is not running or cannot be reached"
 
 
 def _scheduler_running() -> bool:

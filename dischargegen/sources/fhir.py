@@ -85,20 +85,28 @@ def the_patient(bundle: Bundle) -> Entry:
     if not patients:
         raise SourceError("Bundle.entry", "no Patient resource in the Bundle")
     if len(patients) > 1:
-        raise SourceError(patients[1].path, f"a second Patient (the first is {patients[0].path}); a Bundle must hold one patient")
+        raise SourceError(
+            patients[1].path, f"a second Patient (the first is {patients[0].path}); a Bundle must hold one patient"
+        )
     bundle.validate(patients[0])
     return patients[0]
 
 
-def the_procedure(bundle: Bundle, codes: CodeMap, wanted: str | None, explicit: str | None) -> tuple[Entry, str | None] | SourceError:
+def the_procedure(
+    bundle: Bundle, codes: CodeMap, wanted: str | None, explicit: str | None
+) -> tuple[Entry, str | None] | SourceError:
     """The Procedure to write the handout for and its procedure id from the code map, or the
     error to raise when no procedure and date are given."""
     if wanted:
         entry = _find_procedure(bundle, wanted)
         key = _procedure_key(entry, codes)
         if key is None and not explicit:
-            raise SourceError(f"{entry.path}.code", f"no code of the chosen Procedure is in the procedure code map ({codes.describe()})",
-                              needs=("procedure",), config_hint="add the code to the config's [codes]")
+            raise SourceError(
+                f"{entry.path}.code",
+                f"no code of the chosen Procedure is in the procedure code map ({codes.describe()})",
+                needs=("procedure",),
+                config_hint="add the code to the config's [codes]",
+            )
         bundle.validate(entry)
         return entry, key
     candidates = []
@@ -115,8 +123,14 @@ def the_procedure(bundle: Bundle, codes: CodeMap, wanted: str | None, explicit: 
         candidates.append((entry, key))
     if not candidates:
         found = ", ".join(sorted({f"{code}" for _, code in seen_codes})[:5]) or "none"
-        return SourceError("Bundle.entry", f"no completed Procedure with a code in the procedure code map ({codes.describe()}; Procedure codes found: {found})",
-                           needs=("procedure", "date"), alternatives=(("procedure_id", "procedure"),), config_hint="add the code to the config's [codes]")
+        return SourceError(
+            "Bundle.entry",
+            f"no completed Procedure with a code in the procedure code map ({codes.describe()}; "
+            f"Procedure codes found: {found})",
+            needs=("procedure", "date"),
+            alternatives=(("procedure_id", "procedure"),),
+            config_hint="add the code to the config's [codes]",
+        )
     dated = []
     for entry, key in candidates:
         bundle.validate(entry)
@@ -146,12 +160,17 @@ def _performed(entry: Entry) -> tuple[str, str]:
     resource = entry.resource
     if isinstance(resource.get("performedDateTime"), str):
         text, where = resource["performedDateTime"], f"{entry.path}.performedDateTime"
-    elif isinstance(resource.get("performedPeriod"), dict) and (resource["performedPeriod"].get("start") or resource["performedPeriod"].get("end")):
+    elif isinstance(resource.get("performedPeriod"), dict) and (
+        resource["performedPeriod"].get("start") or resource["performedPeriod"].get("end")
+    ):
         period = resource["performedPeriod"]
         key = "start" if period.get("start") else "end"
         text, where = period[key], f"{entry.path}.performedPeriod.{key}"
     else:
-        raise SourceError(f"{entry.path}.performed[x]", "the Procedure has no performedDateTime or performedPeriod: its date is needed")
+        raise SourceError(
+            f"{entry.path}.performed[x]",
+            "the Procedure has no performedDateTime or performedPeriod: its date is needed",
+        )
     if not isinstance(text, str) or not _FULL_DATE.match(text):
         raise SourceError(where, f"{text!r} is not a full date (YYYY-MM-DD)")
     return text, where
@@ -206,12 +225,14 @@ def _language(communication: Any) -> tuple[str, int] | None:
     order = sorted(range(len(communication)), key=lambda i: 0 if communication[i].get("preferred") is True else 1)
     for i in order:
         found = codings(communication[i].get("language"))
-        for system, code in sorted(found, key=lambda c: 0 if c[0] == BCP47 else 1):
+        for _, code in sorted(found, key=lambda c: 0 if c[0] == BCP47 else 1):
             return code, i
     return None
 
 
-def _procedure_facts(bundle: Bundle, entry: Entry, patient: Entry, facts: dict[str, Any], paths: dict[str, str]) -> None:
+def _procedure_facts(
+    bundle: Bundle, entry: Entry, patient: Entry, facts: dict[str, Any], paths: dict[str, str]
+) -> None:
     subject = bundle.resolve(entry, "subject", ("Patient", "Group"))
     if subject is not None and subject is not patient:
         raise SourceError(f"{entry.path}.subject", "refers to a different subject than the Bundle's Patient")
@@ -232,13 +253,18 @@ def _procedure_facts(bundle: Bundle, entry: Entry, patient: Entry, facts: dict[s
 
 def _performer_name(bundle: Bundle, procedure: Entry, i: int, performer: dict[str, Any]) -> str | None:
     actor = performer.get("actor") or {}
-    display = actor.get("display") if isinstance(actor.get("display"), str) else None
+    display = str(actor["display"]) if isinstance(actor.get("display"), str) else None
     if display and bundle.lookup(str(actor.get("reference", ""))) is None:
         return display  # a reference outside the Bundle that carries its display
-    target = bundle.resolve(procedure, f"performer[{i}].actor", ("Practitioner", "PractitionerRole", "Organization", "Patient", "RelatedPerson", "Device"), actor)
+    target = bundle.resolve(
+        procedure,
+        f"performer[{i}].actor",
+        ("Practitioner", "PractitionerRole", "Organization", "Patient", "RelatedPerson", "Device"),
+        actor,
+    )
     if target is not None and target.type == "PractitionerRole":
         bundle.validate(target)
-        role_display = target.resource.get("practitioner", {}).get("display")
+        role_display = str(target.resource.get("practitioner", {}).get("display") or "")
         if role_display and bundle.lookup(str(target.resource["practitioner"].get("reference", ""))) is None:
             return role_display
         target = bundle.resolve(target, "practitioner", ("Practitioner",))
@@ -279,7 +305,14 @@ def _not_before(text: str, floor: str) -> bool:
     return a_day >= b_day
 
 
-def _follow_up(bundle: Bundle, patient: Entry, procedure: Entry, encounter: Entry | None, facts: dict[str, Any], paths: dict[str, str]) -> None:
+def _follow_up(
+    bundle: Bundle,
+    patient: Entry,
+    procedure: Entry,
+    encounter: Entry | None,
+    facts: dict[str, Any],
+    paths: dict[str, str],
+) -> None:
     """The first booked Appointment of this patient that starts after the procedure and discharge."""
     floors = [_performed(procedure)[0]]
     end = (encounter.resource.get("period") or {}).get("end") if encounter else None
@@ -319,11 +352,13 @@ def _for_patient(bundle: Bundle, appointment: Entry, patient: Entry) -> bool:
 
 def _medications(bundle: Bundle, patient: Entry, facts: dict[str, Any], paths: dict[str, str]) -> None:
     """Active MedicationRequests in category ``discharge`` for this patient."""
-    meds = []
+    meds: list[dict[str, str | None]] = []
     for entry in bundle.of_type("MedicationRequest"):
         resource = entry.resource
         categories = resource.get("category") or []
-        if resource.get("status") != "active" or not any(code == "discharge" for c in categories for _, code in codings(c)):
+        if resource.get("status") != "active" or not any(
+            code == "discharge" for c in categories for _, code in codings(c)
+        ):
             continue
         if bundle.resolve(entry, "subject", ("Patient", "Group")) is not patient:
             continue
@@ -331,7 +366,11 @@ def _medications(bundle: Bundle, patient: Entry, facts: dict[str, Any], paths: d
         name = _medication_name(bundle, entry)
         if not name:
             raise SourceError(f"{entry.path}.medication[x]", "the discharge MedicationRequest names no medicine")
-        texts = [d["text"].strip() for d in resource.get("dosageInstruction") or [] if isinstance(d.get("text"), str) and d["text"].strip()]
+        texts = [
+            d["text"].strip()
+            for d in resource.get("dosageInstruction") or []
+            if isinstance(d.get("text"), str) and d["text"].strip()
+        ]
         paths[f"medications[{len(meds)}]"] = entry.path
         meds.append({"name": name, "instructions": "; ".join(texts) or None})
     if meds:
@@ -356,8 +395,8 @@ def _medication_name(bundle: Bundle, entry: Entry) -> str | None:
     if not isinstance(concept, dict):
         return None
     if isinstance(concept.get("text"), str) and concept["text"].strip():
-        return concept["text"].strip()
+        return str(concept["text"]).strip()
     for coding in concept.get("coding", []):
         if isinstance(coding, dict) and isinstance(coding.get("display"), str):
-            return coding["display"]
+            return str(coding["display"])
     return None

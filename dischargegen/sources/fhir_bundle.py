@@ -72,7 +72,11 @@ def codings(concept: Any) -> list[tuple[str | None, str]]:
     """The ``(system, code)`` pairs of a CodeableConcept."""
     if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
         return []
-    return [(c.get("system"), c["code"]) for c in concept["coding"] if isinstance(c, dict) and isinstance(c.get("code"), str)]
+    return [
+        (c.get("system"), c["code"])
+        for c in concept["coding"]
+        if isinstance(c, dict) and isinstance(c.get("code"), str)
+    ]
 
 
 class Bundle:
@@ -121,7 +125,9 @@ class Bundle:
             return None
         target = self.lookup(text)
         if target is None:
-            raise SourceError(f"{where}.reference", "dangling reference: no entry in the Bundle has that fullUrl or Type/id")
+            raise SourceError(
+                f"{where}.reference", "dangling reference: no entry in the Bundle has that fullUrl or Type/id"
+            )
         if target.type not in types:
             raise SourceError(f"{where}.reference", f"refers to a {target.type}, expected {' or '.join(types)}")
         return target

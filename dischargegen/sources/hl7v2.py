@@ -26,15 +26,69 @@ _HL7_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})")
 
 # HL7 table 0296 / ISO 639-2 codes -> the BCP-47 language subtag the templates use.
 ISO639_2 = {
-    "eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "ita": "it",
-    "por": "pt", "nld": "nl", "dut": "nl", "rus": "ru", "ukr": "uk", "pol": "pl", "zho": "zh",
-    "chi": "zh", "yue": "yue", "cmn": "zh", "jpn": "ja", "kor": "ko", "vie": "vi", "tgl": "tl",
-    "fil": "fil", "ara": "ar", "fas": "fa", "per": "fa", "hin": "hi", "urd": "ur", "ben": "bn",
-    "pan": "pa", "guj": "gu", "hat": "ht", "hmn": "hmn", "som": "so", "amh": "am", "tur": "tr",
-    "ell": "el", "gre": "el", "heb": "he", "khm": "km", "lao": "lo", "tha": "th", "nep": "ne",
-    "swa": "sw", "ron": "ro", "rum": "ro", "hun": "hu", "ces": "cs", "cze": "cs", "srp": "sr",
-    "hrv": "hr", "bos": "bs", "sqi": "sq", "alb": "sq", "hye": "hy", "arm": "hy", "kat": "ka",
-    "geo": "ka", "mya": "my", "bur": "my", "pus": "ps", "tir": "ti", "yid": "yi", "nav": "nv",
+    "eng": "en",
+    "spa": "es",
+    "fra": "fr",
+    "fre": "fr",
+    "deu": "de",
+    "ger": "de",
+    "ita": "it",
+    "por": "pt",
+    "nld": "nl",
+    "dut": "nl",
+    "rus": "ru",
+    "ukr": "uk",
+    "pol": "pl",
+    "zho": "zh",
+    "chi": "zh",
+    "yue": "yue",
+    "cmn": "zh",
+    "jpn": "ja",
+    "kor": "ko",
+    "vie": "vi",
+    "tgl": "tl",
+    "fil": "fil",
+    "ara": "ar",
+    "fas": "fa",
+    "per": "fa",
+    "hin": "hi",
+    "urd": "ur",
+    "ben": "bn",
+    "pan": "pa",
+    "guj": "gu",
+    "hat": "ht",
+    "hmn": "hmn",
+    "som": "so",
+    "amh": "am",
+    "tur": "tr",
+    "ell": "el",
+    "gre": "el",
+    "heb": "he",
+    "khm": "km",
+    "lao": "lo",
+    "tha": "th",
+    "nep": "ne",
+    "swa": "sw",
+    "ron": "ro",
+    "rum": "ro",
+    "hun": "hu",
+    "ces": "cs",
+    "cze": "cs",
+    "srp": "sr",
+    "hrv": "hr",
+    "bos": "bs",
+    "sqi": "sq",
+    "alb": "sq",
+    "hye": "hy",
+    "arm": "hy",
+    "kat": "ka",
+    "geo": "ka",
+    "mya": "my",
+    "bur": "my",
+    "pus": "ps",
+    "tir": "ti",
+    "yid": "yi",
+    "nav": "nv",
 }
 
 
@@ -110,7 +164,10 @@ def _segments(data: bytes) -> list[str]:
             raise SourceError(f"segment {number}", "contains control characters: not an HL7 v2 message")
         name = line.split(sep, 1)[0]
         if not _SEGMENT.match(name) or (len(line) > 3 and line[3] != sep):
-            raise SourceError(f"segment {number}", "does not start with a segment name: the message is truncated or a field holds a line break")
+            raise SourceError(
+                f"segment {number}",
+                "does not start with a segment name: the message is truncated or a field holds a line break",
+            )
     if sum(line.startswith("MSH" + sep) for line in lines) > 1:
         raise SourceError("MSH", "more than one message in the input: give one message per input")
     return lines
@@ -154,7 +211,9 @@ def _check_type(message: hl7.Message) -> None:
 
 def _need(segment: hl7.Segment, number: int, name: str) -> None:
     if number >= len(segment):
-        raise SourceError(f"{name}-{number}", f"missing: the {name} segment ends after {name}-{len(segment) - 1} (truncated?)")
+        raise SourceError(
+            f"{name}-{number}", f"missing: the {name} segment ends after {name}-{len(segment) - 1} (truncated?)"
+        )
 
 
 def _patient(pid: hl7.Segment, repetition: str, facts: dict[str, Any], paths: dict[str, str]) -> None:
@@ -192,7 +251,9 @@ def _date(text: str, where: str, *, partial_ok: bool = False) -> date | None:
         raise SourceError(where, f"{text!r} is not a real calendar date") from None
 
 
-def _procedure(message: hl7.Message, codes: CodeMap, explicit: str | None, facts: dict[str, Any], paths: dict[str, str]) -> tuple[SourceError, ...]:
+def _procedure(
+    message: hl7.Message, codes: CodeMap, explicit: str | None, facts: dict[str, Any], paths: dict[str, str]
+) -> tuple[SourceError, ...]:
     """The latest PR1 whose PR1-3 code is in the code map: procedure, date and surgeon.
 
     Returns what is missing, as errors that giving the facts they name resolves.
@@ -217,8 +278,14 @@ def _procedure(message: hl7.Message, codes: CodeMap, explicit: str | None, facts
     if not candidates:
         if not segments:
             return (SourceError("PR1", "the message has no PR1 segment", needs=both),)
-        return (SourceError("PR1-3", f"no PR1 procedure code is in the procedure code map ({codes.describe()}; found {', '.join(seen)})",
-                            needs=both, config_hint="add the code to the config's [codes]"),)
+        return (
+            SourceError(
+                "PR1-3",
+                f"no PR1 procedure code is in the procedure code map ({codes.describe()}; found {', '.join(seen)})",
+                needs=both,
+                config_hint="add the code to the config's [codes]",
+            ),
+        )
     candidates.sort(key=lambda item: item[0])
     _, label, pr1, key = candidates[-1]
     facts["procedure"], paths["procedure"] = key, f"{label}-3"
