@@ -1,14 +1,15 @@
 """EHR hook benchmark: FHIR Bundle -> PDF against render-only, batch throughput, worker memory.
 
-Generates a corpus of Bundles (default 500) in a temporary folder from the Synthea samples
-(each copy gets its own patient id, MRN and a kyphoplasty Procedure, CPT 22513), then prints:
+Generates a corpus of Bundles (default 500) in a temporary folder from Synthea Bundles (by default
+the two in tests/fixtures/fhir/valid; --samples takes a folder of others). Each copy gets its own
+patient id, MRN and a kyphoplasty Procedure, CPT 22513. Then it prints:
 
 - per-bundle time of FHIR-to-PDF (read, validate, build the handout, render) against render-only
   (the same handout rendered again), warm, median;
 - batch throughput in bundles per second with 1 and 2 worker processes (PDF only);
 - peak RSS of each worker after its first and last bundle (flat means no growth).
 
-    python benchmarks/bench_ehr.py [--count 500] [--samples /work/shared/samples/synthea-r4]
+    python benchmarks/bench_ehr.py [--count 500] [--samples FOLDER]
 
 Targets (issue 4): FHIR-to-PDF <= 2x render-only; 2 jobs >= 1.7x one job; peak RSS per worker
 <= 150 MB and flat. The corpus is not kept.
@@ -26,13 +27,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SAMPLES = Path("/work/shared/samples/synthea-r4")
+DEFAULT_SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "fhir" / "valid"
 CPT = "http://www.ama-assn.org/go/cpt"
 
 
 def make_corpus(samples: Path, folder: Path, count: int) -> list[Path]:
     """``count`` Bundles: the Synthea samples in turn, each with a new id, MRN and kyphoplasty."""
-    sources = sorted(samples.glob("*.json"))
+    sources = sorted(samples.glob("synthea-*.json")) or sorted(samples.glob("*.json"))
     if not sources:
         raise SystemExit(f"no Synthea bundles in {samples}")
     texts = [p.read_text(encoding="utf-8") for p in sources]
@@ -70,27 +71,32 @@ def make_corpus(samples: Path, folder: Path, count: int) -> list[Path]:
 
 def per_bundle_times(paths: list[Path], rounds: int = 30) -> tuple[float, float, float]:
     """Median FHIR-to-PDF and render-only seconds over ``rounds`` bundles, and bundle size (KB)."""
-    from dischargegen.api import load_settings, render_pdf
-    from dischargegen.model import RenderOptions
-    from dischargegen.sources import CodeMap, handout_from_record
-    from dischargegen.sources.fhir import read_bundle
+    from dischargegen.api import (
+        InputKind,
+        RenderOptions,
+        code_map,
+        handout_from_record,
+        load_settings,
+        read_record,
+        render_pdf,
+    )
 
     settings = load_settings()
-    codes = CodeMap.from_settings(settings)
+    codes = code_map(settings)
     options = RenderOptions()
     sample = [paths[i % len(paths)] for i in range(rounds)]
-    warm = read_bundle(sample[0].read_bytes(), codes)
-    render_pdf(handout_from_record(warm, settings)[0], settings, options)  # fonts, templates, models
+    warm = read_record(sample[0].read_bytes(), InputKind.FHIR, codes, {})
+    render_pdf(handout_from_record(warm, {}, settings), settings, options)  # fonts, templates, models
     full, render_only, sizes = [], [], []
     for path in sample:
         data = path.read_bytes()
         start = time.perf_counter()
-        record = read_bundle(data, codes)
-        handout, used = handout_from_record(record, settings)
-        render_pdf(handout, used, options)
+        record = read_record(data, InputKind.FHIR, codes, {})
+        handout = handout_from_record(record, {}, settings)
+        render_pdf(handout, settings, options)
         full.append(time.perf_counter() - start)
         start = time.perf_counter()
-        render_pdf(handout, used, options)
+        render_pdf(handout, settings, options)
         render_only.append(time.perf_counter() - start)
         sizes.append(len(data) / 1024)
     return statistics.median(full), statistics.median(render_only), statistics.median(sizes)
@@ -98,7 +104,7 @@ def per_bundle_times(paths: list[Path], rounds: int = 30) -> tuple[float, float,
 
 def batch_run(paths: list[Path], workers: int, outdir: Path) -> tuple[float, Any, float]:
     from dischargegen.batch import BatchSettings, find_jobs, run_batch
-    from dischargegen.model import RenderOptions
+    from dischargegen.model import RenderOptions  # the batch runner's own interface, as the pool uses it
 
     outdir.mkdir()
     jobs = find_jobs([str(p) for p in paths])

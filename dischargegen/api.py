@@ -33,7 +33,6 @@ from .layout.render import render
 from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, RenderOptions
 from .record import Record
 from .sinks.files import default_filename, write_atomic
-from .sinks.printer import print_pdf
 from .sources import read_input
 from .sources.codes import CodeMap, canonical_system
 from .sources.json_input import read_json_facts
@@ -174,6 +173,13 @@ def code_map(settings: Settings) -> CodeMap:
         for code, procedure_id in table.items()
     ]
     return CodeMap.build(entries)
+
+
+def print_pdf(pdf: bytes, *, printer: str | None = None, copies: int = 1, title: str = "Discharge handout") -> str:
+    """Queue the PDF on a CUPS printer; returns the job id. See :mod:`dischargegen.sinks.printer`."""
+    from .sinks.printer import print_pdf  # deferred for start-up speed
+
+    return print_pdf(pdf, printer=printer, copies=copies, title=title)
 
 
 # ---- the EHR hook (imported on demand, for start-up speed) ----------------------------------

@@ -7,14 +7,12 @@ turns one into a handout; the writers (:mod:`dischargegen.sinks`) read its conte
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import SourceError
 
 
-@dataclass(frozen=True)
-class FhirContext:
+class FhirContext(NamedTuple):
     """References for the write-back: ``Type/id`` when the resource has an id, else its fullUrl."""
 
     patient: dict[str, Any]  # a Reference: reference and, when known, the MRN identifier
@@ -23,8 +21,7 @@ class FhirContext:
     organization: str | None = None
 
 
-@dataclass(frozen=True)
-class Hl7Context:
+class Hl7Context(NamedTuple):
     """What the MDM^T02 reply copies from the ADT^A03: encoding characters, PID, PV1, routing."""
 
     separators: str  # MSH-1 followed by MSH-2, e.g. "|^~\\&"
@@ -37,8 +34,7 @@ class Hl7Context:
     discharge: str | None  # PV1-45
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """What one EHR record supplies: facts, their origins, the facility and write-back context.
 
     ``pending`` holds what the record lacks: each error is raised when the handout is built
@@ -51,4 +47,4 @@ class Record:
     context: FhirContext | Hl7Context
     facility_name: str | None = None
     facility_phone: str | None = None
-    pending: tuple[SourceError, ...] = field(default=())
+    pending: tuple[SourceError, ...] = ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Code systems: the short keys used in procedure metadata and the facility config, with the
 # FHIR system URIs and HL7 v2 coding-system names (table 0396) that mean the same.
@@ -21,11 +21,10 @@ def canonical_system(system: str | None) -> str:
     return _CANONICAL.get(text.lower(), text)
 
 
-@dataclass(frozen=True)
-class CodeMap:
+class CodeMap(NamedTuple):
     """Procedure codes -> procedure ids."""
 
-    codes: dict[tuple[str, str], str] = field(default_factory=dict)
+    codes: dict[tuple[str, str], str]
 
     @classmethod
     def build(cls, entries: Iterable[tuple[str, str, str]]) -> CodeMap:
