@@ -9,7 +9,9 @@ error, and ``templates check`` reports it.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from datetime import date, datetime
 from functools import lru_cache
@@ -25,6 +27,39 @@ if not SHIPPED_TEMPLATES.is_dir():  # running from a source checkout
     SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 TEMPLATE_SUFFIX = ".xml.j2"
+MAX_TEMPLATE_BYTES = 256 * 1024  # a template or metadata file larger than this is refused
+
+
+def read_inside(root: Path, path: Path) -> str:
+    """The UTF-8 text of ``path``, a regular file whose real path is inside the folder ``root``.
+
+    Templates and metadata are read only through here: a symbolic link (or a linked folder)
+    that leads out of the templates folder, a device or FIFO, or a file over
+    :data:`MAX_TEMPLATE_BYTES` is a :class:`TemplateError`, so no other file can be read.
+    ``FileNotFoundError`` passes through for the caller to report.
+    """
+    where = str(path)
+    try:
+        real = path.resolve(strict=True)
+    except RuntimeError:  # a loop of symbolic links
+        raise TemplateError("is a loop of symbolic links; not read", where) from None
+    if not real.is_relative_to(root.resolve()):
+        raise TemplateError("leads outside the templates folder (a symbolic link?); not read", where)
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise TemplateError(f"cannot read: {exc.strerror}", where) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise TemplateError("is not a regular file; not read", where)
+        data = handle.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"is larger than {MAX_TEMPLATE_BYTES // 1024} kB", where)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TemplateError("is not UTF-8 text", where) from None
 
 
 class RestrictionDefault(NamedTuple):
@@ -102,16 +137,18 @@ def _require(table: dict[str, Any], key: str, meta: _Meta, kind: type) -> object
 _KIND_WORDS = {str: "text", date: "date (YYYY-MM-DD, unquoted)"}
 
 
-def load_procedure(folder: Path) -> Procedure:
+def load_procedure(folder: Path, root: Path | None = None) -> Procedure:
     """Read and check one procedure's metadata; any defect is a TemplateError naming the file."""
     meta_path = folder / "procedure.toml"
     where = str(meta_path)
     try:
-        text = meta_path.read_text(encoding="utf-8")
+        text = read_inside(root or folder.parent, meta_path)
     except FileNotFoundError:
         raise TemplateError("procedure metadata file is missing", where, code=TemplateProblem.METADATA) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read the metadata: {exc}", where, code=TemplateProblem.METADATA) from None
+    except OSError as exc:
+        raise TemplateError(f"cannot read the metadata: {exc.strerror}", where, code=TemplateProblem.METADATA) from None
+    except TemplateError as exc:
+        raise TemplateError(exc.message, exc.file, code=TemplateProblem.METADATA) from None
     try:
         meta = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -221,7 +258,7 @@ class Catalog(NamedTuple):
             return self.procedures[procedure_id]
         except KeyError:
             known = ", ".join(sorted(self.procedures)) or "none"
-            raise InputError("procedure", f"unknown procedure {procedure_id!r} (known: {known})") from None
+            raise InputError("procedure", f"not a procedure that can be made (known: {known})") from None
 
     def names(self) -> list[str]:
         """Every procedure id, usable or broken, sorted."""

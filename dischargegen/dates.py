@@ -12,7 +12,10 @@ from typing import NamedTuple
 
 from .errors import InputError
 
-_DURATION = re.compile(r"^\s*(-?\d+)\s*([dwm])\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(-?[0-9]{1,6})\s*([dwm])\s*$", re.IGNORECASE)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+YEARS = (1900, 2100)  # the years a date from input may fall in
 _UNIT_WORDS = {"d": ("day", "days"), "w": ("week", "weeks"), "m": ("month", "months")}
 # The longest duration accepted: two years, in each unit.
 _MAX = {"d": 731, "w": 104, "m": 24}
@@ -49,46 +52,56 @@ def parse_duration(value: object, field: str) -> Duration:
     """Parse ``2d``, ``6w`` or ``3m``; zero, negative or over two years is an error."""
     if isinstance(value, Duration):
         return value
-    match = _DURATION.match(str(value)) if isinstance(value, (str, int)) else None
+    match = _DURATION.match(value) if isinstance(value, str) else None
     if not match:
-        raise InputError(field, f"duration {value!r} is not a number of days, weeks or months (2d, 6w, 3m)")
+        raise InputError(field, "the duration is not a number of days, weeks or months (2d, 6w, 3m)")
     amount, unit = int(match.group(1)), match.group(2).lower()
     if amount <= 0:
-        raise InputError(field, f"duration {value!r} must be more than zero")
+        raise InputError(field, "the duration must be more than zero")
     if amount > _MAX[unit]:
-        raise InputError(field, f"duration {value!r} is longer than two years")
+        raise InputError(field, "the duration is longer than two years")
     return Duration(amount, unit)
+
+
+def check_year(day: date, field: str) -> date:
+    """A date from input must fall in the years :data:`YEARS` (a year 1 or 9999 is a typo)."""
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise InputError(field, f"the year is outside {YEARS[0]}–{YEARS[1]}")
+    return day
 
 
 def parse_date(value: object, field: str, *, today: date | None = None) -> date:
     """Parse an ISO date (``2026-11-24``) or ``today``; a date that does not exist is an error."""
     if isinstance(value, datetime):
-        return value.date()
+        return check_year(value.date(), field)
     if isinstance(value, date):
-        return value
+        return check_year(value, field)
     if not isinstance(value, str) or not value.strip():
         raise InputError(field, "a date is required (YYYY-MM-DD or 'today')")
     text = value.strip()
     if text.lower() == "today":
         return today or date.today()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise InputError(field, f"{text!r} is not a date in the form YYYY-MM-DD")
+    if not _DATE.fullmatch(text):
+        raise InputError(field, "not a date in the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        return check_year(date.fromisoformat(text), field)
     except ValueError:
-        raise InputError(field, f"{text!r} is not a real calendar date") from None
+        raise InputError(field, "not a real calendar date") from None
 
 
 def parse_datetime(value: object, field: str) -> datetime:
-    """Parse ``2026-12-08 10:30`` (or with ``T``); the time is required and kept as local time."""
+    """Parse ``2026-12-08 10:30`` (or with ``T``, or ``9:05``); the time is required and kept as
+    local time."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value
+        check_year(value.date(), field)
+        return value
     if not isinstance(value, str) or not value.strip():
         raise InputError(field, "a date and time is required (YYYY-MM-DD HH:MM)")
-    text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2})?", text):
-        raise InputError(field, f"{text!r} is not a date and time in the form YYYY-MM-DD HH:MM")
-    try:
-        return datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a real date and time") from None
+    match = _DATETIME.fullmatch(value.strip())
+    if not match:
+        raise InputError(field, "not a date and time in the form YYYY-MM-DD HH:MM")
+    day = parse_date(match.group(1), field)
+    hour, minute, second = int(match.group(2)), int(match.group(3)), int(match.group(4) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise InputError(field, "not a real time of day (00:00 to 23:59)")
+    return datetime(day.year, day.month, day.day, hour, minute, second)

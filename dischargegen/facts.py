@@ -29,6 +29,11 @@ DEFAULT_PROCEDURE = "kyphoplasty"
 DEFAULT_LANGUAGE = "en"
 CUSTOM = "custom"
 _MAX_TEXT = 120
+MAX_ITEMS = 20  # medicines, or restrictions given, in one handout
+# Characters that draw nothing: dropped from text (a name of only these is blank).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Characters that reorder text for display; right-to-left layout is the layout's business.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 Printable = Callable[[str], "tuple[str, str] | None"]
@@ -39,23 +44,31 @@ TextCheck = Callable[..., "str | None"]
 def clean_text(
     value: object, field: str, *, printable: Printable, required: bool = False, max_length: int = _MAX_TEXT
 ) -> str | None:
-    """A printable single-line string, NFC-normalised; control characters are an error."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """A printable single-line string, NFC-normalised, with invisible characters dropped.
+
+    Control characters and direction controls are an error; so is a character that cannot be
+    printed. The message names the character's code point, never the text.
+    """
+    if value is not None and not isinstance(value, str):
+        raise InputError(field, f"must be text, not {type(value).__name__}")
+    if isinstance(value, str) and len(value) > max_length * 4:
+        raise InputError(field, f"is longer than {max_length} characters")
+    text = unicodedata.normalize("NFC", value.translate(_INVISIBLE)).strip() if value else ""
+    if not text:
         if required:
             raise InputError(field, "is required and must not be blank")
         return None
-    if not isinstance(value, str):
-        raise InputError(field, f"must be text, not {type(value).__name__}")
-    text = unicodedata.normalize("NFC", value.strip())
     for char in text:
         if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
             raise InputError(field, f"contains a control character (U+{ord(char):04X})")
+        if char in _BIDI_CONTROLS:
+            raise InputError(field, f"contains a text-direction control character (U+{ord(char):04X})")
     if len(text) > max_length:
         raise InputError(field, f"is longer than {max_length} characters")
     unprintable = printable(text)
     if unprintable is not None:
         char, reason = unprintable
-        raise InputError(field, f"the character {char!r} (U+{ord(char):04X}) {reason}")
+        raise InputError(field, f"a character (U+{ord(char):04X}) {reason}")
     return text
 
 
@@ -93,7 +106,7 @@ def build_handout(
         cause=cause,
         surgeon=text(facts.get("surgeon"), "surgeon"),
         follow_up=follow_up,
-        blood_thinner_restart=_optional_date(facts.get("blood_thinner_restart"), "blood_thinner_restart", today),
+        blood_thinner_restart=_restart(facts.get("blood_thinner_restart"), procedure_date, today),
         medications=_medications(facts.get("medications"), text),
         warnings=warnings,
     )
@@ -104,8 +117,15 @@ def _cause(text: str | None, procedure: Procedure) -> Cause | None:
         return None
     cause = text.lower()
     if cause not in procedure.causes:
-        raise InputError("cause", f"unknown cause {cause!r} (known: {', '.join(procedure.causes)})")
+        raise InputError("cause", f"not a cause of this procedure (known: {', '.join(procedure.causes)})")
     return Cause(cause)
+
+
+def _restart(value: object, procedure_date: date, today: date | None) -> date | None:
+    restart = _optional_date(value, "blood_thinner_restart", today)
+    if restart is not None and restart < procedure_date:
+        raise InputError("blood_thinner_restart", "is before the procedure date")
+    return restart
 
 
 def _optional_date(value: object, field: str, today: date | None) -> date | None:
@@ -117,7 +137,7 @@ def _optional_date(value: object, field: str, today: date | None) -> date | None
 def _language(value: str | None, procedure: Procedure) -> tuple[str, tuple[str, ...]]:
     requested = value or DEFAULT_LANGUAGE
     if not _LANGUAGE.match(requested):
-        raise InputError("language", f"{requested!r} is not a language code such as en or es-MX")
+        raise InputError("language", "not a language code such as en or es-MX")
     base = requested.replace("_", "-").split("-")[0].lower()
     if base in procedure.languages:
         return base, ()
@@ -128,16 +148,18 @@ def _language(value: str | None, procedure: Procedure) -> tuple[str, tuple[str, 
 def parse_restriction(spec: object, field: str = "restriction") -> tuple[str, dict[str, str]]:
     """``lifting=10lb:6w``, ``driving=2d``, ``custom=No golf:4w`` or a mapping with the same parts."""
     if isinstance(spec, Mapping):
-        kind = spec.get("kind") or (CUSTOM if spec.get("text") else None)
-        parts = {k: str(v) for k, v in spec.items() if k in ("limit", "duration", "text") and v is not None}
-        if not isinstance(kind, str) or not kind.strip():
-            raise InputError(field, f"{dict(spec)!r} has no kind")
-        unknown = set(spec) - {"kind", "limit", "duration", "text"}
+        unknown = sorted(str(key) for key in set(spec) - {"kind", "limit", "duration", "text"})
         if unknown:
-            raise InputError(field, f"unknown key {sorted(unknown)[0]!r} in {kind} restriction")
-        return kind.strip().lower(), parts
+            raise InputError(field, f"unknown key in a restriction (known: kind, limit, duration, text): {unknown[0][:20]}")
+        for key, value in spec.items():
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"{field}.{key}", f"must be text, not {type(value).__name__}")
+        kind = spec.get("kind") or (CUSTOM if spec.get("text") else None)
+        if not isinstance(kind, str) or not kind.strip():
+            raise InputError(field, "a restriction needs a kind (or a text, for a custom one)")
+        return kind.strip().lower(), {k: v for k, v in spec.items() if k != "kind" and v is not None}
     if not isinstance(spec, str) or "=" not in spec:
-        raise InputError(field, f"{spec!r} is not KIND=[LIMIT:]DURATION, e.g. lifting=10lb:6w")
+        raise InputError(field, "not KIND=[LIMIT:]DURATION, e.g. lifting=10lb:6w")
     kind, _, value = spec.partition("=")
     kind = kind.strip().lower()
     head, sep, duration = value.rpartition(":")
@@ -197,11 +219,17 @@ def _restrictions(
         for kind, d in restriction_defaults(procedure, config).items()
     }
     customs: list[Restriction] = []
+    removed = {str(kind).strip().lower() for kind in _as_list(facts.get("no_restrictions"), "no_restrictions")}
+    if removed - set(in_force):
+        known = ", ".join(procedure.restrictions)
+        raise InputError("no_restriction", f"not a restriction of this procedure (known: {known})")
     for spec in _as_list(facts.get("restrictions"), "restrictions"):
         kind, parts = parse_restriction(spec)
         if kind != CUSTOM and kind not in procedure.restrictions:
             known = ", ".join([*procedure.restrictions, CUSTOM])
-            raise InputError("restriction", f"unknown restriction kind {kind!r} (known: {known})")
+            raise InputError("restriction", f"not a restriction kind of this procedure (known: {known})")
+        if kind in removed:
+            raise InputError(f"restriction {kind}", "is both changed and left out (--no-restriction): give one")
         field = f"restriction {kind}"
         duration = parse_duration(parts.get("duration"), field)
         if kind == CUSTOM:
@@ -216,14 +244,7 @@ def _restrictions(
         else:
             limit = in_force[kind].limit if kind in in_force else procedure.restrictions[kind].limit
         in_force[kind] = Restriction(kind, duration, duration.after(start), limit, None, Origin.PATIENT)
-    for kind in _as_list(facts.get("no_restrictions"), "no_restrictions"):
-        key = str(kind).strip().lower()
-        if key not in in_force:
-            raise InputError(
-                "no_restriction", f"unknown restriction kind {key!r} (known: {', '.join(procedure.restrictions)})"
-            )
-        del in_force[key]
-    return (*in_force.values(), *customs)
+    return (*(r for kind, r in in_force.items() if kind not in removed), *customs)
 
 
 def _timeline(procedure: Procedure, config: Config, start: date) -> dict[str, date]:
@@ -238,6 +259,8 @@ def _medications(value: object, clean_text: TextCheck) -> tuple[Medication, ...]
             item = {"name": item}
         if not isinstance(item, Mapping):
             raise InputError(field, "must be a name or an object with name and instructions")
+        if set(item) - {"name", "instructions"}:
+            raise InputError(field, "unknown key in a medicine (known: name, instructions)")
         name = clean_text(item.get("name"), f"{field}.name", required=True)
         assert name is not None
         meds.append(Medication(name, clean_text(item.get("instructions"), f"{field}.instructions", max_length=300)))
@@ -247,6 +270,8 @@ def _medications(value: object, clean_text: TextCheck) -> tuple[Medication, ...]
 def _as_list(value: object, field: str) -> Sequence[Any]:
     if value is None:
         return ()
+    if isinstance(value, (list, tuple)) and len(value) > MAX_ITEMS:
+        raise InputError(field, f"more than {MAX_ITEMS} given; a handout lists at most {MAX_ITEMS}")
     if isinstance(value, (list, tuple)):
         return value
     raise InputError(field, "must be a list")

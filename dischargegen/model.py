@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -78,7 +78,7 @@ class InputKind(StrEnum):
 
 
 KG_PER_LB = Decimal("0.45359237")
-_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(lb|lbs|kg)\s*$", re.IGNORECASE)
+_LIMIT = re.compile(r"^\s*([0-9]{1,4}(?:\.[0-9]{1,3})?)\s*(lb|lbs|kg)\s*$", re.IGNORECASE)
 
 
 class Weight(NamedTuple):
@@ -89,16 +89,14 @@ class Weight(NamedTuple):
 
     @classmethod
     def parse(cls, text: object, field_name: str) -> Weight:
-        match = _LIMIT.match(str(text)) if isinstance(text, (str, int, float)) else None
+        """``10lb`` or ``4.5kg``: at least 1 lb (0.5 kg), so that it never prints as 0, and at most 200."""
+        match = _LIMIT.match(text) if isinstance(text, str) else None
         if not match:
-            raise InputError(field_name, f"limit {text!r} is not a weight such as 10lb or 4.5kg")
-        try:
-            value = Decimal(match.group(1))
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-            raise InputError(field_name, f"limit {text!r} is not a number") from None
-        if value <= 0 or value > 200:
-            raise InputError(field_name, f"limit {text!r} must be more than 0 and at most 200")
-        return cls(value, Units(match.group(2).lower().rstrip("s")))
+            raise InputError(field_name, "the limit is not a weight such as 10lb or 4.5kg")
+        weight = cls(Decimal(match.group(1)), Units(match.group(2).lower().rstrip("s")))
+        if weight.in_unit(Units.LB) < 1 or weight.in_unit(Units.KG) < Decimal("0.5") or weight.value > 200:
+            raise InputError(field_name, "the limit must be at least 1 lb (0.5 kg) and at most 200")
+        return weight
 
     def in_unit(self, unit: Units) -> Decimal:
         """The value in ``lb`` or ``kg``: pounds to whole numbers when converted, kilograms to 0.1."""

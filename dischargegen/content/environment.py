@@ -1,9 +1,10 @@
 """The Jinja2 environment that renders procedure templates, and its error reporting.
 
-Every template, shipped or a facility's, renders in Jinja2's sandbox with autoescaping on and
-``StrictUndefined``: a field value can never become markup or template code, a missing value
-is an error rather than a blank, and a template that reaches outside the documented context
-fails with a :class:`~dischargegen.errors.TemplateError` naming its file and line.
+Every template, shipped or a facility's, renders in the sandbox of :mod:`.sandbox` with
+autoescaping on and ``StrictUndefined``: a field value can never become markup or template
+code, a missing value is an error rather than a blank, and a template that reaches outside the
+documented context or its budgets fails with a :class:`~dischargegen.errors.TemplateError`
+naming its file and line. An error message never quotes a value from the patient's facts.
 """
 
 from __future__ import annotations
@@ -18,106 +19,107 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date, format_time
-from jinja2 import nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from jinja2.loaders import split_template_path
 
-from ..catalog import TEMPLATE_SUFFIX
+from ..catalog import TEMPLATE_SUFFIX, read_inside
 from ..errors import TemplateError
 from .document import ELEMENTS
-from .locale_data import cache_folder, date_locale
+from .locale_data import date_locale, private_cache
+from .sandbox import HandoutEnvironment, render_bounded
 
 _TAG = re.compile(r"<\s*/?\s*([A-Za-z_][\w:.-]*)")
-_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+_QUOTED = re.compile(r"'([^']*)'")
+_TYPE_NAME = re.compile(r"[\w.]+ object")  # how Jinja2 names a value's type: 'dict object'
 
 
-# Names a template may not use even though Jinja2 would provide them: ``self`` (the template
-# object itself) and the usual globals, which are removed from the environment as well.
-FORBIDDEN_NAMES = frozenset({"self", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "caller"})
-# The longest string or list that ``*`` may build, and the largest exponent of ``**``.
-MAX_REPEAT = 10_000
-MAX_EXPONENT = 100
 
+class CheckedLoader(jinja2.BaseLoader):
+    """Loads ``*.xml.j2`` templates from the template folders, facility folder first.
 
-class CheckedLoader(jinja2.FileSystemLoader):
-    """A file loader that rejects unknown elements in the template source, with the line.
-
-    Only ``*.xml.j2`` files in the template folders can be loaded (``include`` and
-    ``extends`` included): never a procedure's metadata or any other file.
+    Only regular files whose real path is inside one of the folders are read (``include`` and
+    ``extends`` included): never a procedure's metadata, a file a symbolic link leads to
+    outside the folder, or any other file. Unknown elements in the source are an error with
+    the line.
     """
+
+    def __init__(self, folders: tuple[Path, ...]) -> None:
+        self.folders = folders
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         if not template.endswith(TEMPLATE_SUFFIX):
-            raise jinja2.TemplateNotFound(template, f"only {TEMPLATE_SUFFIX} templates can be loaded, not {template!r}")
-        source, filename, uptodate = super().get_source(environment, template)
-        scan = _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source)
-        for match in _TAG.finditer(scan):
-            if match.group(1) not in ELEMENTS:
-                line = scan.count("\n", 0, match.start()) + 1
-                raise TemplateError(f"unknown element <{match.group(1)}>", filename, line)
-        return source, filename, uptodate
+            raise jinja2.TemplateNotFound(template, f"only {TEMPLATE_SUFFIX} templates can be loaded")
+        pieces = split_template_path(template)  # refuses ".." and absolute names
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            try:
+                source = read_inside(folder, path)
+            except FileNotFoundError:
+                continue
+            _check_elements(source, str(path))
+            return source, str(path), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+
+def _check_elements(source: str, filename: str) -> None:
+    scan = _without_comments(source)
+    for match in _TAG.finditer(scan):
+        if match.group(1) not in ELEMENTS:
+            line = scan.count("\n", 0, match.start()) + 1
+            raise TemplateError(f"unknown element <{match.group(1)}>", filename, line)
+
+
+def _without_comments(source: str) -> str:
+    """The source with each Jinja2 comment blanked out (its line breaks kept), in linear time."""
+    out: list[str] = []
+    position = 0
+    while (start := source.find("{#", position)) >= 0:
+        end = source.find("#}", start + 2)
+        end = len(source) if end < 0 else end + 2
+        out += [source[position:start], "\n" * source.count("\n", start, end)]
+        position = end
+    out.append(source[position:])
+    return "".join(out)
 
 
 @jinja2.pass_context
 def longdate(context: jinja2.runtime.Context, value: date | datetime) -> str:
     """Weekday and full date in the handout's language: ``Tuesday, January 5, 2027``."""
-    return format_date(value, "full", locale=date_locale(context["language"]))
+    return str(format_date(value, "full", locale=date_locale(context["language"])))
 
 
 @jinja2.pass_context
 def time_of_day(context: jinja2.runtime.Context, value: datetime) -> str:
     """Time of day in the language's short form: ``10:30 AM``."""
-    return format_time(value, "short", locale=date_locale(context["language"]))
-
-
-class HandoutEnvironment(ImmutableSandboxedEnvironment):
-    """Jinja2's immutable sandbox, plus: no ``self``, no globals, and bounded ``*`` and ``**``."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        tree = super()._parse(source, name, filename)
-        for node in tree.find_all(nodes.Name):
-            if node.name in FORBIDDEN_NAMES and node.ctx == "load":
-                raise TemplateError(f"not allowed in a template: {node.name!r}", filename or name, node.lineno)
-        return tree
-
-    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right!r} is too large")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
-                    raise SecurityError("the result of '*' is too long")
-        return super().call_binop(context, operator, left, right)
+    return str(format_time(value, "short", locale=date_locale(context["language"])))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept in the user's cache folder, so a cold start skips compiling.
+    """Compiled templates kept in the user's private cache folder, so a cold start skips compiling.
 
-    The cache holds template code only, never patient data; without a writable folder it is off.
+    The cache holds template code only, never patient data. It is used only in a folder that
+    this user owns and no one else can write (see :func:`.locale_data.private_cache`).
     """
-    folder = cache_folder("jinja")
+    folder = private_cache("jinja")
     if folder is None:
         return None
     # The pattern names the sandbox rules' version: code compiled under older rules is not reused.
-    return jinja2.FileSystemBytecodeCache(folder, pattern="__dischargegen_s2_%s.cache")
+    return jinja2.FileSystemBytecodeCache(str(folder), pattern="__dischargegen_s3_%s.cache")
 
 
 @lru_cache(maxsize=8)
-def environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
+def environment(folders: tuple[Path, ...]) -> HandoutEnvironment:
     """One compiled environment per set of template folders (facility folder first)."""
     env = HandoutEnvironment(
         bytecode_cache=_bytecode_cache(),
-        loader=CheckedLoader([str(f) for f in folders]),
+        loader=CheckedLoader(folders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.globals.clear()  # no range(), dict(), lipsum() or cycler(): only the documented context
-    env.filters.update(longdate=longdate, time=time_of_day)
+    env.add_filters(longdate=longdate, time=time_of_day)
     return env
 
 
@@ -126,7 +128,7 @@ def render_template(folders: tuple[Path, ...], name: str, context: Mapping[str, 
     env = environment(folders)
     try:
         template = env.get_template(name)
-        return template.render(context), template.filename or name
+        return render_bounded(template, dict(context)), template.filename or name
     except TemplateError:
         raise
     except jinja2.TemplateSyntaxError as exc:
@@ -135,17 +137,35 @@ def render_template(folders: tuple[Path, ...], name: str, context: Mapping[str, 
         file, line = _template_frame(exc)  # an include or extends names the file that asked
         detail = exc.message if exc.message and exc.message != exc.name else f"template {exc.name!r} not found"
         raise TemplateError(detail, file or name, line) from None
+    except RecursionError:
+        raise TemplateError("not allowed in a template: calls nested too deeply", name) from None
     except Exception as exc:  # undefined names, sandbox violations, errors raised in filters
         file, line = _template_frame(exc)
-        raise TemplateError(_describe(exc), file or name, line) from None
+        raise TemplateError(_describe(exc, file), file or name, line) from None
 
 
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, jinja2.exceptions.SecurityError):
-        return f"not allowed in a template: {exc}"
+def _describe(exc: Exception, file: str | None) -> str:
+    """What went wrong, quoting only names that are written in the template itself."""
+    if isinstance(exc, SecurityError):
+        return f"not allowed in a template: {_from_source(str(exc), file)}"
     if isinstance(exc, jinja2.UndefinedError):
-        return f"undefined: {exc.message}"
-    return f"{type(exc).__name__}: {exc}"
+        return f"undefined: {_from_source(exc.message or 'a value is undefined', file)}"
+    return f"{type(exc).__name__} raised while rendering (details left out: they may hold patient data)"
+
+
+def _from_source(message: str, file: str | None) -> str:
+    """``message`` with every quoted part hidden that is neither in the template's source text
+    nor a type's name."""
+    try:
+        source = Path(file).read_text(encoding="utf-8") if file else ""
+    except (OSError, UnicodeDecodeError):
+        source = ""
+
+    def keep(match: re.Match[str]) -> str:
+        text = match.group(1)
+        return match.group(0) if text and (text in source or _TYPE_NAME.fullmatch(text)) else "'…'"
+
+    return _QUOTED.sub(keep, message)
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:

@@ -75,6 +75,8 @@ def first_unprintable(text: str) -> tuple[str, str] | None:
     for char in text:
         if ord(char) in body:
             continue
+        if ord(char) > 0xFFFF:  # the PDF text map of an embedded subset holds the BMP only
+            return char, "is outside the characters a handout can print (emoji and rare scripts)"
         if unicodedata.bidirectional(char) in ("R", "AL", "AN"):
             return char, "needs right-to-left layout, which handouts do not support yet"
         if _family_for(char) is None:
@@ -100,7 +102,7 @@ def _family_for_word(word: str, body: frozenset[int]) -> Family:
             return family
     for char in word:
         if _family_for(char) is None:
-            raise RenderError(f"the character {char!r} (U+{ord(char):04X}) is in no bundled font")
+            raise RenderError(f"a character (U+{ord(char):04X}) is in no bundled font")
     return FALLBACKS[-1]  # pragma: no cover - a word split across fallbacks: set per character below
 
 

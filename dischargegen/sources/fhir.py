@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import SourceError
 from ..record import FhirContext, Record
 from .codes import CodeMap
-from .fhir_bundle import Bundle, Entry, codings, load_json
+from .fhir_bundle import Bundle, Entry, codings, load_bundle_json
 
 MR_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0203"
 BCP47 = "urn:ietf:bcp:47"
@@ -39,7 +39,7 @@ def read_bundle(
     its code is not in the code map. A Bundle with no matching Procedure leaves the procedure
     and its date to be given: the record's ``pending`` error says so.
     """
-    bundle = Bundle(load_json(data))
+    bundle = Bundle(load_bundle_json(data))
     patient = the_patient(bundle)
     facts: dict[str, Any] = {}
     paths: dict[str, str] = {}
@@ -172,7 +172,7 @@ def _performed(entry: Entry) -> tuple[str, str]:
             "the Procedure has no performedDateTime or performedPeriod: its date is needed",
         )
     if not isinstance(text, str) or not _FULL_DATE.match(text):
-        raise SourceError(where, f"{text!r} is not a full date (YYYY-MM-DD)")
+        raise SourceError(where, "not a full date (YYYY-MM-DD)")
     return text, where
 
 
@@ -210,13 +210,16 @@ def _patient_facts(patient: Entry, facts: dict[str, Any], paths: dict[str, str])
 
 
 def _mrn(patient: Entry) -> tuple[str, str | None, int] | None:
-    """The identifier typed v2-0203 ``MR`` (never simply the first identifier)."""
+    """The identifier typed v2-0203 ``MR`` (never simply the first identifier); two that differ
+    are an error: which one is this patient's is a guess."""
+    found = []
     for i, ident in enumerate(patient.resource.get("identifier") or []):
         kind = ident.get("type") if isinstance(ident, dict) else None
-        for system, code in codings(kind):
-            if system == MR_SYSTEM and code == "MR" and isinstance(ident.get("value"), str):
-                return ident["value"], ident.get("system"), i
-    return None
+        if any(system == MR_SYSTEM and code == "MR" for system, code in codings(kind)) and isinstance(ident.get("value"), str):
+            found.append((ident["value"], ident.get("system"), i))
+    if len({(value, system) for value, system, _ in found}) > 1:
+        raise SourceError(f"{patient.path}.identifier", "two different medical record numbers (type MR); a Patient must have one")
+    return found[0] if found else None
 
 
 def _language(communication: Any) -> tuple[str, int] | None:
@@ -323,6 +326,7 @@ def _follow_up(
         start = entry.resource.get("start")
         if entry.resource.get("status") != "booked" or not isinstance(start, str) or not _CLOCK.match(start):
             continue
+        bundle.validate(entry)  # a booked Appointment is read: its fields must be what FHIR says
         if not all(_not_before(start, floor) for floor in floors) or not _for_patient(bundle, entry, patient):
             continue
         if best is None or not _not_before(start, best[0]):

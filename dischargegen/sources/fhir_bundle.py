@@ -8,12 +8,12 @@ Every problem is a :class:`~dischargegen.errors.SourceError` whose field is the 
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SourceError
+from .json_input import load_json
 
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
@@ -39,18 +39,9 @@ class Entry:
         return self.full_url
 
 
-def load_json(data: bytes) -> Any:
-    """The JSON of a Bundle's bytes (UTF-8, a byte-order mark allowed)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError("Bundle", f"not UTF-8 text (byte {exc.start}): not a FHIR JSON Bundle") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError("Bundle", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise SourceError("Bundle", "not valid JSON: nested too deeply") from None
+def load_bundle_json(data: bytes) -> Any:
+    """The JSON of a Bundle's bytes, read strictly (see :func:`.json_input.load_json`)."""
+    return load_json(data, "Bundle", SourceError)
 
 
 def type_and_id(text: str) -> str | None:
@@ -87,8 +78,8 @@ class Bundle:
             raise SourceError("Bundle", f"the JSON is a {type(data).__name__}, not a FHIR resource")
         kind = data.get("resourceType")
         if kind != "Bundle":
-            shown = kind if isinstance(kind, str) else "missing"
-            raise SourceError("Bundle.resourceType", f"is {shown!r}, not 'Bundle'")
+            shown = repr(kind) if isinstance(kind, str) and kind.isalpha() and len(kind) <= 40 else "missing or not a type"
+            raise SourceError("Bundle.resourceType", f"is {shown}, not 'Bundle'")
         raw = data.get("entry", [])
         if not isinstance(raw, list):
             raise SourceError("Bundle.entry", "must be a list")
@@ -105,9 +96,14 @@ class Bundle:
                 raise SourceError(f"Bundle.entry[{i}].resource", "is not a FHIR resource (no resourceType)")
             full_url = item.get("fullUrl") if isinstance(item.get("fullUrl"), str) else None
             entry = Entry(i, resource["resourceType"], resource, full_url)
-            self.entries.append(entry)
             for key in _keys(entry):
+                first = self.index.get(key)
+                if first is not None and first.resource != resource:
+                    raise SourceError(entry.path, f"has the same fullUrl or type and id as {first.path} but other content: "
+                                      "which one to use is a guess; a Bundle must not hold two such entries")
                 self.index.setdefault(key, entry)
+            if not any(self.index[key] is not entry for key in _keys(entry)) or not _keys(entry):
+                self.entries.append(entry)
 
     def of_type(self, kind: str) -> list[Entry]:
         return [e for e in self.entries if e.type == kind]
