@@ -101,6 +101,8 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         logo_path = (path.parent / logo).resolve()
         if not logo_path.is_file():
             raise fail("facility.logo", f"{logo_path} does not exist")
+        if not _is_image(logo_path):
+            raise fail("facility.logo", f"{logo_path} is not a PNG or JPEG image")
         logo = str(logo_path)
     facility = Facility(
         name=raw.get("name"),
@@ -130,6 +132,16 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         templates_dir=templates_dir,
         path=path,
     )
+
+
+def _is_image(path: Path) -> bool:
+    """Whether the file starts as a PNG or a JPEG does (the logo formats a handout prints)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return False
+    return head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
 
 
 def _procedure_overrides(table: dict[str, Any], key: str, fail: Any) -> ProcedureOverrides:

@@ -93,6 +93,15 @@ class OutputError(DischargeError):
     exit_code = 1
 
 
+def key_name(key: object) -> str:
+    """A key from input as a message may show it: a short plain word, else a placeholder (a key
+    is input too, and may hold anything)."""
+    text = str(key)
+    if len(text) <= 30 and text.isascii() and text.replace("_", "").replace("-", "").isalnum():
+        return text
+    return "(a key that is not a plain word)"
+
+
 def describe(exc: DischargeError, names: Mapping[str, str]) -> str:
     """The error's one line, with what would resolve it in an entry point's own words.
 

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from .catalog import Catalog, Procedure
 from .config import Config
 from .dates import Duration, parse_date, parse_datetime, parse_duration
-from .errors import InputError, SourceError
+from .errors import InputError, SourceError, key_name
 from .model import FACT_FIELDS, Cause, Handout, Medication, Origin, Patient, Restriction, Weight
 from .record import Record
 
@@ -76,9 +76,9 @@ def build_handout(
     facts: Mapping[str, Any], *, config: Config, catalog: Catalog, printable: Printable, today: date | None = None
 ) -> Handout:
     """Validate ``facts`` against the procedure's metadata and compute every date."""
-    unknown = sorted(set(facts) - set(FACT_FIELDS))
+    unknown = sorted(str(key) for key in set(facts) - set(FACT_FIELDS))
     if unknown:
-        raise InputError(unknown[0], "is not a known field")
+        raise InputError(key_name(unknown[0]), "is not a known field")
     text = partial(clean_text, printable=printable)
     procedure = catalog.get(text(facts.get("procedure"), "procedure") or DEFAULT_PROCEDURE)
     name = text(facts.get("name"), "name", required=True)
@@ -150,10 +150,10 @@ def parse_restriction(spec: object, field: str = "restriction") -> tuple[str, di
     if isinstance(spec, Mapping):
         unknown = sorted(str(key) for key in set(spec) - {"kind", "limit", "duration", "text"})
         if unknown:
-            raise InputError(field, f"unknown key in a restriction (known: kind, limit, duration, text): {unknown[0][:20]}")
+            raise InputError(field, f"unknown key {key_name(unknown[0])} (known: kind, limit, duration, text)")
         for key, value in spec.items():
             if value is not None and not isinstance(value, str):
-                raise InputError(f"{field}.{key}", f"must be text, not {type(value).__name__}")
+                raise InputError(f"{field}.{key_name(key)}", f"must be text, not {type(value).__name__}")
         kind = spec.get("kind") or (CUSTOM if spec.get("text") else None)
         if not isinstance(kind, str) or not kind.strip():
             raise InputError(field, "a restriction needs a kind (or a text, for a custom one)")

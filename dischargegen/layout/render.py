@@ -58,16 +58,16 @@ def render(document: Document, handout: Handout, options: RenderOptions) -> byte
     except RenderError:
         raise
     except Exception as exc:  # ReportLab reports layout failures as bare exceptions
-        raise RenderError(f"cannot lay out the handout: {type(exc).__name__}: {exc}") from None
+        raise RenderError(f"cannot lay out the handout ({type(exc).__name__})") from None
     return buffer.getvalue()
 
 
 def _logo(path: str, height: float) -> Image:
     try:
         image = Image(path)
-    except Exception as exc:  # ReportLab raises whatever the image reader raised
-        raise RenderError(f"facility logo {path}: cannot be read: {exc}") from None
-    scale = height / image.imageHeight
-    image.drawHeight, image.drawWidth = height, image.imageWidth * scale
+        scale = height / image.imageHeight
+        image.drawHeight, image.drawWidth = height, image.imageWidth * scale
+    except Exception:  # ReportLab raises whatever the image reader raised
+        raise RenderError(f"facility logo {path}: cannot be read as an image") from None
     image.hAlign = "LEFT"
     return image

@@ -63,7 +63,7 @@ def read_json_facts(stream: IO[bytes], label: str = "input") -> dict[str, Any]:
     for key, value in data.items():
         name = str(key).replace("-", "_")
         if name in facts:
-            raise InputError(label, "is ambiguous: a fact is given twice (with - and with _)")
+            raise InputError(label, "ambiguous: a fact is given twice (with - and with _)")
         facts[name] = value
     return facts
 
