@@ -43,11 +43,11 @@ if TYPE_CHECKING:
     from .qa.report import CheckReport
 
 __all__ = [
-    "FACT_FIELDS",
     "Cause",
     "CodeMap",
     "DefaultInForce",
     "Document",
+    "FACT_FIELDS",
     "Handout",
     "InputKind",
     "PageSize",
@@ -55,10 +55,12 @@ __all__ = [
     "Record",
     "RenderOptions",
     "Settings",
+    "batch_settings",
     "check_templates",
     "code_map",
     "convert",
     "default_filename",
+    "default_jobs",
     "find_jobs",
     "format_check_report",
     "handout_from_record",
@@ -76,6 +78,7 @@ __all__ = [
     "restriction_defaults",
     "run_batch",
     "timeline_defaults",
+    "wants",
     "write_atomic",
 ]
 
@@ -227,6 +230,8 @@ def find_jobs(inputs: Sequence[str | Path], *, exclude: Sequence[Path] = ()) -> 
 
 
 def batch_settings(**values: Any) -> BatchSettings:
+    """What every batch worker needs (output folder, facts, options, write-backs); see
+    :class:`dischargegen.batch.BatchSettings`."""
     from .batch import BatchSettings  # deferred for start-up speed
 
     return BatchSettings(**values)
@@ -247,6 +252,7 @@ def run_batch(
 
 
 def default_jobs() -> int:
+    """Worker processes for a batch by default: the cores this process may run on."""
     from .batch import default_jobs  # deferred for start-up speed
 
     return default_jobs()
@@ -278,11 +284,11 @@ def preview_pdf(
     procedure = settings.catalog.get(procedure_id)
     if language not in procedure.languages:
         raise InputError(
-            "language", f"no {procedure.id} template in {language!r} (there is: {', '.join(procedure.languages)})"
+            "language", f"no {procedure.id} template in that language (there is: {', '.join(procedure.languages)})"
         )
     chosen = cause.lower() if cause else None
     if chosen is not None and chosen not in procedure.causes:
-        raise InputError("cause", f"unknown cause {cause!r} (known: {', '.join(procedure.causes)})")
+        raise InputError("cause", f"not a cause of this procedure (known: {', '.join(procedure.causes)})")
     variant = Variant(Cause(chosen) if chosen else None, True, large_print)
     handout = sample_handout(procedure, language, variant, settings)
     pdf = render_pdf(handout, settings, RenderOptions(large_print=large_print, sample=True))

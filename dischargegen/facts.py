@@ -295,8 +295,15 @@ def handout_from_record(
     """
     given = {key: value for key, value in explicit.items() if value not in (None, "", (), [])}
     for problem in record.pending:
-        if not all(need in given for need in problem.needs):
-            raise problem
+        missing = tuple(need for need in problem.needs if need not in given)
+        if missing:  # say only what is still missing
+            raise SourceError(
+                problem.field,
+                problem.message,
+                needs=missing,
+                alternatives=problem.alternatives,
+                config_hint=problem.config_hint,
+            )
     facts = {**record.facts, **given}
     facility = config.facility
     name, phone = facility.name or record.facility_name, facility.phone or record.facility_phone

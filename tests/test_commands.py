@@ -99,3 +99,9 @@ def test_preview_takes_language_like_make() -> None:
     for name in (["make"], ["templates", "preview"]):
         text = CliRunner().invoke(main, [*name, "--help"]).output
         assert "--language, --lang CODE" in text
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI installs and tests the project exactly as the README tells a developer to."""
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci.startswith("python3 -m venv .venv && ") and ci in README.read_text(encoding="utf-8")

@@ -42,7 +42,13 @@ def command(case: Path, work: Path) -> list[str]:
     if kind == "templates":
         copy = work / "templates"
         shutil.copytree(case, copy, symlinks=True)
-        return [EXE, "make", "--templates-dir", str(copy), *json.loads((case / "make.json").read_text(encoding="utf-8"))]
+        return [
+            EXE,
+            "make",
+            "--templates-dir",
+            str(copy),
+            *json.loads((case / "make.json").read_text(encoding="utf-8")),
+        ]
     raise AssertionError(f"unknown corpus folder {kind}")
 
 
@@ -54,10 +60,16 @@ def expectation(case: Path) -> tuple[int, str, list[str]]:
 
 
 def run_case(case: Path, work: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISCHARGEGEN_CONFIG", "SOURCE_DATE_EPOCH", "DISCHARGEGEN_DEBUG")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISCHARGEGEN_CONFIG", "SOURCE_DATE_EPOCH", "DISCHARGEGEN_DEBUG")
+    }
     env.update(XDG_CONFIG_HOME=str(work / "xdg-config"), XDG_CACHE_HOME=str(work / "xdg-cache"))
     argv = command(case, work)
-    return subprocess.run(argv, cwd=work / "run", env=env, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        argv, cwd=work / "run", env=env, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.mark.parametrize("case", cases(), ids=[f"{c.parent.name}/{c.name}" for c in cases()])

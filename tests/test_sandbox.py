@@ -91,7 +91,8 @@ def test_a_fifo_is_not_read_as_a_template(tmp_path: Path) -> None:
 BOMBS = {
     "nested loops over long strings": "{% for a in 'x' * 5000 %}{% for b in 'y' * 5000 %}{% endfor %}{% endfor %}",
     "a huge integer power": "{{ (10 ** 99) ** 99 }}",
-    "a million elements": "{% for a in ('ab' * 5000)|list %}{% for b in ('cd' * 5000)|list %}{{ b }}{% endfor %}{% endfor %}",
+    "a million elements": "{% for a in ('ab' * 5000)|list %}{% for b in ('cd' * 5000)|list %}{{ b }}"
+    "{% endfor %}{% endfor %}",
     "percent padding": "{{ '%1000000000s' % 'x' }}",
     "center": "{{ 'x'|center(1000000000) }}",
     "str.format padding": "{{ '{:>1000000000}'.format('x') }}",
@@ -102,7 +103,8 @@ BOMBS = {
     "indent width": "{{ 'a\\nb'|indent(1000000000) }}",
     "ljust method": "{{ 'x'.ljust(1000000000) }}",
     "output flood": "{% for a in 'x' * 9999 %}{{ 'y' * 9999 }}{% endfor %}",
-    "capture flood": "{% set big %}{% for a in 'x' * 9999 %}{% for b in 'x' * 9999 %}zzzzzzzzzz{% endfor %}{% endfor %}{% endset %}",
+    "capture flood": "{% set big %}{% for a in 'x' * 9999 %}{% for b in 'x' * 9999 %}zzzzzzzzzz{% endfor %}"
+    "{% endfor %}{% endset %}",
 }
 
 

@@ -90,18 +90,18 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
         _tick()
         passed = (jinja2.runtime.Context, jinja2.nodes.EvalContext, jinja2.Environment)
         values = [a for a in args if not isinstance(a, passed)]
-        if name in ("center", "indent", "truncate", "wordwrap"):
-            if any(isinstance(v, int) and v > MAX_WIDTH * 10 for v in [*values[1:], *kwargs.values()]):
-                raise SecurityError(f"the width given to '{name}' is too large")
+        widths = [v for v in [*values[1:], *kwargs.values()] if isinstance(v, int)]
+        if name in ("center", "indent", "truncate", "wordwrap") and any(w > MAX_WIDTH * 10 for w in widths):
+            raise SecurityError(f"the width given to '{name}' is too large")
         if name == "format" and values:
             _check_percent(str(values[0]))
         if name == "replace" and len(values) >= 3:
             text, old, new = (str(v) for v in values[:3])
             if old and len(new) > len(old) and len(text) // len(old) * (len(new) - len(old)) + len(text) > MAX_TEXT:
                 raise SecurityError("the result of 'replace' would be too long")
-        if name == "join" and values and isinstance(values[0], (list, tuple)):
-            if sum(len(str(v)) for v in values[0]) > MAX_TEXT:
-                raise SecurityError("the result of 'join' would be too long")
+        joined = values[0] if name == "join" and values and isinstance(values[0], (list, tuple)) else ()
+        if sum(len(str(v)) for v in joined) > MAX_TEXT:
+            raise SecurityError("the result of 'join' would be too long")
         result = function(*args, **kwargs)
         return result if isinstance(result, (Iterator, map, filter)) else _bounded(result)
 
@@ -114,7 +114,7 @@ class _Budgets(NodeTransformer):
     def __init__(self, environment: jinja2.Environment) -> None:
         self.environment = environment
 
-    def _wrap(self, attribute: str, node: nodes.Expr) -> nodes.Expr:
+    def _wrap(self, attribute: str, node: nodes.Node) -> nodes.Expr:
         call = nodes.Call(nodes.EnvironmentAttribute(attribute), [node], [], None, None, lineno=node.lineno)
         call.set_environment(self.environment)
         return call
@@ -123,9 +123,10 @@ class _Budgets(NodeTransformer):
         return self._wrap("bounded", self.generic_visit(node))
 
     def visit_For(self, node: nodes.For) -> nodes.For:  # noqa: N802
-        node = self.generic_visit(node)
-        node.iter = self._wrap("steps", node.iter)
-        return node
+        visited = self.generic_visit(node)
+        assert isinstance(visited, nodes.For)
+        visited.iter = self._wrap("steps", visited.iter)
+        return visited
 
 
 class HandoutEnvironment(ImmutableSandboxedEnvironment):
@@ -139,7 +140,7 @@ class HandoutEnvironment(ImmutableSandboxedEnvironment):
         for name in REMOVED_FILTERS:
             self.filters.pop(name, None)
         self.filters = {name: _bounded_filter(name, f) for name, f in self.filters.items()}
-        self.tests = {name: _bounded_filter(name, f) for name, f in self.tests.items()}
+        self.tests = {name: _bounded_filter(name, test) for name, test in self.tests.items()}  # type: ignore[arg-type]  # Jinja2 types its tests as bare functions
 
     def add_filters(self, **filters: Callable[..., Any]) -> None:
         self.filters.update({name: _bounded_filter(name, f) for name, f in filters.items()})
@@ -188,7 +189,11 @@ class HandoutEnvironment(ImmutableSandboxedEnvironment):
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_ITEMS:
                     raise SecurityError("the result of '*' is too long")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS
+            ):
                 raise SecurityError("the template built a number that is too large")
         if operator == "%" and isinstance(left, str):
             _check_percent(left)

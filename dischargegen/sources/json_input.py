@@ -22,12 +22,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise _Duplicate(key)
+            raise _DuplicateKeyError(key)
         found[key] = value
     return found
 
 
-class _Duplicate(ValueError):
+class _DuplicateKeyError(ValueError):
     pass
 
 
@@ -39,7 +39,7 @@ def load_json(data: bytes, label: str, error: type[InputError] = InputError) -> 
         raise error(label, f"not UTF-8 text (byte {exc.start})") from None
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
-    except _Duplicate:
+    except _DuplicateKeyError:
         raise error(label, "ambiguous: an object gives the same key twice") from None
     except json.JSONDecodeError as exc:
         raise error(label, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
@@ -66,6 +66,3 @@ def read_json_facts(stream: IO[bytes], label: str = "input") -> dict[str, Any]:
             raise InputError(label, "ambiguous: a fact is given twice (with - and with _)")
         facts[name] = value
     return facts
-
-
-
