@@ -43,11 +43,11 @@ if TYPE_CHECKING:
     from .qa.report import CheckReport
 
 __all__ = [
+    "FACT_FIELDS",
     "Cause",
     "CodeMap",
     "DefaultInForce",
     "Document",
-    "FACT_FIELDS",
     "Handout",
     "InputKind",
     "PageSize",

@@ -5,30 +5,56 @@ one Bundle per line) to worker processes that are initialised once (settings, te
 FHIR models), converts each with :func:`dischargegen.ehr.convert`, writes each result atomically
 under MRN- and date-based names, and writes one JSON line per input to the summary. One bad
 input never stops the rest.
+
+Safe to stop and to run beside others:
+
+- The output folder is locked for the whole run (``fcntl.flock`` on ``OUTDIR/.dischargegen.lock``):
+  a second batch on the same folder fails at once with an :class:`OutputError` (exit status 1,
+  ``OUTDIR: another batch is writing to this folder``) instead of losing rows and overwriting PDFs.
+- The summary streams into a temporary file (0600, ``.summary.jsonl.*.tmp`` beside it; follow that
+  for progress) that is renamed into place at the end: the summary path is never opened, so a
+  symbolic link planted there is replaced, not followed.
+- Ctrl-C or SIGTERM stops the workers, puts the summary of the rows done so far in place and raises
+  :class:`BatchInterrupted`, which says what was written.
+- Workers die with the batch, even after ``kill -9``: on Linux the kernel sends them SIGTERM when
+  the process that started them ends (``PR_SET_PDEATHSIG``), and each worker also checks that its
+  parent is still the batch (a thread polls it where ``prctl`` is missing).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import fcntl
 import json
+import multiprocessing
 import os
 import resource
+import signal
+import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import IO, Any
 
 from .api import code_map, handout_from_record, load_settings
 from .ehr import Wants, convert, read_record
-from .errors import DischargeError, InputError, SourceError, describe
+from .errors import DischargeError, InputError, OutputError, SourceError, describe
 from .model import Handout, InputKind, RenderOptions
-from .sinks.files import default_filename, write_atomic
+from .sinks.files import AtomicFile, check_target, default_filename, write_atomic
 from .sources import MAX_INPUT_BYTES, read_input
 from .sources.fhir_bundle import model
 
 SUFFIXES = {".json": InputKind.FHIR, ".ndjson": InputKind.FHIR, ".hl7": InputKind.HL7, ".txt": InputKind.HL7}
+LOCK_FILE = ".dischargegen.lock"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,25 @@ class BatchReport:
     @property
     def total(self) -> int:
         return self.ok + self.failed + self.skipped
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C (``signum`` SIGINT) or SIGTERM stopped a batch. The outputs of the rows done are
+    written and the summary of those rows is in place; ``str()`` says so in one line."""
+
+    def __init__(self, report: BatchReport, not_made: int, summary_path: Path, signum: int) -> None:
+        super().__init__(report, not_made, summary_path, signum)
+        self.report = report
+        self.not_made = not_made
+        self.summary_path = summary_path
+        self.signum = signum
+
+    def __str__(self) -> str:
+        ok = self.report.ok
+        parts = [f"{ok} handout{'' if ok == 1 else 's'} written"]
+        parts += [f"{n} {what}" for n, what in ((self.report.skipped, "skipped"), (self.report.failed, "failed")) if n]
+        parts.append(f"{self.not_made} not made")
+        return f"{', '.join(parts)}; summary: {self.summary_path}"
 
 
 def find_jobs(inputs: Sequence[str | Path], *, exclude: Sequence[Path] = ()) -> list[Job]:
@@ -128,7 +173,7 @@ def _sniff(path: Path) -> InputKind | None:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: BatchSettings) -> None:
+def _load_state(config: BatchSettings) -> None:
     """Load settings, the code map, templates, fonts and FHIR models once per process."""
     settings = load_settings(
         Path(config.config_path) if config.config_path else None,
@@ -137,6 +182,46 @@ def _init_worker(config: BatchSettings) -> None:
     _STATE.update(config=config, settings=settings, codes=code_map(settings))
     for kind in ("Patient", "Procedure", "Encounter", "Organization", "Practitioner", "DocumentReference"):
         model(kind)
+
+
+def _init_worker(config: BatchSettings, parent: int | None, inherited_lock: int | None) -> None:
+    """A worker process's start: tie its life to the batch's, then load what every job needs.
+
+    ``parent`` is the batch's pid when it is this worker's parent (fork, spawn); ``inherited_lock``
+    the folder lock's descriptor when it came along through fork: the worker lets go of it, so that
+    the lock lasts exactly as long as the batch.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the batch stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the batch's own handler, inherited through fork
+    if inherited_lock is not None:
+        with contextlib.suppress(OSError):
+            os.close(inherited_lock)
+    if not _die_with_parent() and parent is not None:
+        threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+    if parent is not None and os.getppid() != parent:  # the batch ended before the above took hold
+        os.kill(os.getpid(), signal.SIGTERM)
+    _load_state(config)
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to send this process SIGTERM when its parent ends; False where it cannot.
+
+    The kernel watches the thread that forked the worker: the pool forks them all in the thread
+    that submits the jobs (no ``max_tasks_per_child``), which outlives the pool."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """The fallback: end this worker within a second of its parent's end."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _read_job(job: Job) -> bytes:
@@ -201,13 +286,26 @@ def _existing(handout: Handout, kind: InputKind, config: BatchSettings) -> bool:
     return all((Path(config.outdir) / file).is_file() for file in wanted)
 
 
-def _results(jobs: list[Job], config: BatchSettings, workers: int, in_process: bool) -> Iterator[dict[str, Any]]:
+def _results(
+    jobs: list[Job], config: BatchSettings, workers: int, in_process: bool, lock: int
+) -> Generator[dict[str, Any], None, None]:
+    """The jobs' rows, in input order. Closing the iterator early stops the workers at once."""
     if in_process:
-        _init_worker(config)
+        _load_state(config)
         for job in jobs:
             yield _work(job)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,)) as pool:
+    context = multiprocessing.get_context()
+    method = context.get_start_method()
+    parent = os.getpid() if method in ("fork", "spawn") else None  # forkserver: the server is the parent
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(config, parent, lock if method == "fork" else None),
+    )
+    finished = False
+    try:
         chunk = max(1, min(8, len(jobs) // (workers * 8)))
         results = pool.map(_work, jobs, chunksize=chunk)
         done = 0
@@ -224,6 +322,102 @@ def _results(jobs: list[Job], config: BatchSettings, workers: int, in_process: b
                     "outputs": [],
                     "error": "internal error (a worker process died)",
                 }
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _stop_pool(pool)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End the workers now (SIGTERM, then SIGKILL after 5 s), dropping the jobs not started."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + 5.0
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+
+class _Stop(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM arrived: stop the batch, keep what is done."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__()
+        self.signum = signum
+
+
+class _Signals:
+    """While a batch runs (in the main thread), SIGINT and SIGTERM stop it between rows: a
+    signal that arrives while a row's files and summary line are written, or once the batch
+    is finishing, takes effect after the row (or not at all), so that the summary names every
+    file written and is never lost. Later signals are ignored while the batch stops."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.signum: int | None = None
+        self.defer = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self.pid:  # a worker forked before its initializer reset this
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        if self.signum is not None:
+            return  # already stopping
+        self.signum = signum
+        if not self.defer:
+            raise _Stop(signum)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold a signal off until the block is done, then stop."""
+        self.defer = True
+        yield
+        self.defer = False
+        if self.signum is not None:
+            raise _Stop(self.signum)
+
+
+@contextlib.contextmanager
+def _folder_lock(outdir: Path) -> Iterator[int]:
+    """Hold an exclusive lock on ``outdir`` (its ``.dischargegen.lock``) or fail at once."""
+    path = outdir / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputError(f"{path}: is a symbolic link") from None
+        raise OutputError(f"{outdir}: cannot write: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OutputError(f"{path}: is not a regular file")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{outdir}: another batch is writing to this folder") from None
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot lock: {exc.strerror}") from None
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def run_batch(
@@ -239,34 +433,74 @@ def run_batch(
 
     With one worker the jobs run in this process unless ``in_process`` is False (the benchmark
     measures a worker process either way).
+
+    Raises :class:`OutputError` before anything is made when the summary path exists and is not
+    a regular file, is the lock file or an input, when its folder is missing or unwritable, when
+    ``outdir`` cannot be written, and when another batch holds ``outdir`` (exit status 1).
+    Raises :class:`BatchInterrupted` after Ctrl-C or SIGTERM, once the workers are stopped and
+    the summary of the rows done is in place.
     """
     outdir = Path(config.outdir)
+    summary_path = Path(summary_path)
+    check_target(summary_path)
+    summary_real = os.path.realpath(summary_path)
+    if summary_real == os.path.realpath(outdir / LOCK_FILE):
+        raise OutputError(f"{summary_path}: is the lock file of the batch")
+    if summary_real in {os.path.realpath(job.path) for job in jobs}:
+        raise OutputError(f"{summary_path}: is one of the inputs")
     report = BatchReport()
     claimed: dict[str, int] = {}
-    with open(summary_path, "w", encoding="utf-8") as summary:
-        for row in _results(jobs, config, workers, workers <= 1 if in_process is None else in_process):
-            files: dict[str, bytes] = row.pop("files", {})
-            pid, rss, cpu = row.pop("_pid", None), row.pop("_rss_kb", None), row.pop("_cpu_s", None)
-            if pid is not None and rss is not None:
-                report.peak_rss_kb.setdefault(pid, []).append(rss)
-                report.cpu_seconds[pid] = cpu
-            clash = next((claimed[name] for name in files if name in claimed), None)
-            if clash is not None:
-                row.update(status="failed", error=f"output: same procedure, date and MRN as row {clash}; not written")
-                files = {}
-            try:
-                for name, data in files.items():
-                    write_atomic(outdir / name, data)
-                    claimed[name] = row["row"]
-                    row["outputs"].append(str(outdir / name))
-            except DischargeError as exc:
-                row.update(status="failed", error=str(exc))
-            setattr(report, row["status"], getattr(report, row["status"]) + 1)
-            summary.write(json.dumps(row, ensure_ascii=False) + "\n")
-            summary.flush()
-            if progress is not None:
-                progress(1)
+    with _Signals() as signals, _folder_lock(outdir) as lock, AtomicFile(summary_path, commit_on_error=True) as summary:
+        use_process = workers <= 1 if in_process is None else in_process
+        results = _results(jobs, config, workers, use_process, lock)
+        try:
+            for row in results:
+                with signals.deferred():
+                    _write_row(row, outdir, summary_real, claimed, report, summary)
+                if progress is not None:
+                    progress(1)
+            signals.defer = True  # finishing: the summary goes into place whatever arrives now
+        except KeyboardInterrupt as exc:  # _Stop, or Ctrl-C from a caller's thread or callback
+            signals.defer = True
+            results.close()  # the workers end before the summary is put in place
+            signum = getattr(exc, "signum", int(signal.SIGINT))
+            raise BatchInterrupted(report, len(jobs) - report.total, summary_path, signum) from None
+        finally:
+            results.close()
     return report
+
+
+def _write_row(
+    row: dict[str, Any],
+    outdir: Path,
+    summary_real: str,
+    claimed: dict[str, int],
+    report: BatchReport,
+    summary: IO[bytes],
+) -> None:
+    """Write one row's files, count it, and add its line to the summary."""
+    files: dict[str, bytes] = row.pop("files", {})
+    pid, rss, cpu = row.pop("_pid", None), row.pop("_rss_kb", None), row.pop("_cpu_s", None)
+    if pid is not None and rss is not None:
+        report.peak_rss_kb.setdefault(pid, []).append(rss)
+        report.cpu_seconds[pid] = cpu
+    clash = next((claimed[name] for name in files if name in claimed), None)
+    if clash is not None:
+        row.update(status="failed", error=f"output: same procedure, date and MRN as row {clash}; not written")
+        files = {}
+    if any(os.path.realpath(outdir / name) == summary_real for name in files):
+        row.update(status="failed", error="output: the same file as the summary; not written")
+        files = {}
+    try:
+        for name, data in files.items():
+            write_atomic(outdir / name, data)
+            claimed[name] = row["row"]
+            row["outputs"].append(str(outdir / name))
+    except DischargeError as exc:
+        row.update(status="failed", error=str(exc))
+    setattr(report, row["status"], getattr(report, row["status"]) + 1)
+    summary.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+    summary.flush()
 
 
 def default_jobs() -> int:

@@ -131,7 +131,10 @@ BAD = [
         ["--name", "A", "--date", "2026-11-24", "--procedure", "appendectomy"],
         "procedure: not a procedure that can be made (known: kyphoplasty, vertebroplasty)",
     ),
-    (["--name", "A", "--date", "2026-11-24", "--cause", "gravity"], "cause: not a cause of this procedure (known: osteoporosis, cancer, trauma)"),
+    (
+        ["--name", "A", "--date", "2026-11-24", "--cause", "gravity"],
+        "cause: not a cause of this procedure (known: osteoporosis, cancer, trauma)",
+    ),
     (
         ["--name", "A", "--date", "2026-11-24", "--restriction", "swimming=2w"],
         "restriction: not a restriction kind of this procedure (known:",

@@ -1,12 +1,16 @@
 """The ``dischargegen`` command: a thin Click layer over :mod:`dischargegen.api`.
 
 Only Click is imported at start; each command imports the library when it runs. Errors the
-user can fix print as one line (``Error: field: message``) with exit status 2; nothing prints
-a traceback unless ``DISCHARGEGEN_DEBUG`` is set.
+user can fix print as one line (``Error: field: message``) with exit status 2 (1 for output
+errors); nothing prints a traceback unless ``DISCHARGEGEN_DEBUG`` is set. Ctrl-C prints one
+line saying what was written (exit status 130; 143 for a batch stopped by SIGTERM). When the
+reader of standard output goes away (``dischargegen procedures | head -1``) the program ends
+quietly with exit status 141, as a program killed by SIGPIPE would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -53,9 +57,12 @@ class Group(click.Group):
         except DischargeError as exc:
             click.echo(f"Error: {describe(exc, self._option_names(ctx))}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrupted: nothing was written.", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # its text, when it has one, says what was written
+            click.echo(f"Interrupted: {str(exc) or 'nothing was written.'}", err=True)
+            ctx.exit(128 + int(getattr(exc, "signum", 2)))
+        except BrokenPipeError:
+            _silence_broken_pipe()
+            ctx.exit(141)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -74,6 +81,18 @@ class Group(click.Group):
         from .options import option_names  # deferred for start-up speed (--help)
 
         return option_names(command)
+
+
+def _silence_broken_pipe() -> None:
+    """Point standard output and error at /dev/null: their reader is gone, and what is still
+    buffered must not fail again, loudly, when Python flushes it at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+                os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
 
 
 def _help_width() -> int:

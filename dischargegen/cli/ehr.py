@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import click
 
 from .. import api
 from ..api import InputKind
-from ..errors import OutputError
+from ..errors import InputError, OutputError
 from .options import (
     RENDER_OPTIONS,
     SETTINGS_OPTIONS,
@@ -29,6 +31,10 @@ from .options import (
 WRITEBACK_HELP = "Write the FHIR R4 DocumentReference (type LOINC 69730-0, the PDF inline) to FILE."
 
 
+# The options of from-fhir and from-hl7 that name a file to write, in the order they are checked.
+WRITEBACK_OPTIONS = {"document_reference": "--document-reference", "bundle": "--bundle-out", "mdm": "--mdm"}
+
+
 def _run(
     kind: InputKind,
     source: str,
@@ -36,6 +42,8 @@ def _run(
     writebacks: dict[str, str | None],
     procedure_id: str | None = None,
 ) -> None:
+    targets = [(WRITEBACK_OPTIONS[key], path) for key, path in writebacks.items() if path]
+    _distinct_files(source, [("--output", params.get("output")), *targets])  # before anything is read
     data = api.read_input(source)
     settings = load(params)
     wants = api.wants(
@@ -47,13 +55,48 @@ def _run(
     out = api.convert(
         data, kind, settings, explicit_facts(params), render_options(params), wants, procedure_id=procedure_id
     )
+    if not params.get("output") and not (params.get("to_printer") or params.get("printer")):
+        _distinct_files(source, [("the handout's default name", out.filename), *targets])
     warn(out.handout)
-    deliver(out.pdf, out.handout, params)  # the handout first: no write-back for an undelivered PDF
-    for key, value in (("document_reference", out.document_reference), ("bundle", out.bundle), ("mdm", out.mdm)):
-        target = writebacks.get(key)
-        if target and value is not None:
-            api.write_atomic(Path(target), value)
-            click.echo(f"Wrote {target}", err=True)
+    written: list[str] = []
+    try:
+        pdf = deliver(out.pdf, out.handout, params)  # the handout first: no write-back for an undelivered PDF
+        if pdf is not None:
+            written.append(str(pdf))
+        for key, value in (("document_reference", out.document_reference), ("bundle", out.bundle), ("mdm", out.mdm)):
+            target = writebacks.get(key)
+            if target and value is not None:
+                api.write_atomic(Path(target), value)
+                written.append(target)
+                click.echo(f"Wrote {target}", err=True)
+    except KeyboardInterrupt:
+        if not written:
+            raise  # "nothing was written"
+        left = [path for _, path in targets if path not in written]
+        detail = f"{', '.join(written)} written" + (f"; {', '.join(left)} not written" if left else "")
+        raise KeyboardInterrupt(detail) from None
+
+
+def _distinct_files(source: str, outputs: list[tuple[str, str | None]]) -> None:
+    """Refuse two outputs, or an output and the input, that are one file (after links and
+    ``..`` are resolved): the later write would replace the earlier one, or the input."""
+    seen = [("the input", source)] if source != "-" else []
+    for option, path in outputs:
+        if not path or (option == "--output" and path == "-"):
+            continue
+        for other, earlier in seen:
+            if _same_file(path, earlier):
+                where = other if earlier == path else f"{other} ({earlier})"
+                raise InputError(option, f"{path} is the same file as {where}")
+        seen.append((option, path))
+
+
+def _same_file(first: str, second: str) -> bool:
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    with contextlib.suppress(OSError, ValueError):
+        return os.path.samefile(first, second)  # hard links
+    return False
 
 
 @click.command("from-fhir")
@@ -172,7 +215,9 @@ def batch(
 
     Writes <procedure>-<date>-<MRN>.pdf per input (never the patient's name) and one JSON line
     per input to the summary: status, outputs, language used, error. Exit status 1 when any
-    input failed.
+    input failed, or when another batch is writing to OUTDIR (one batch per folder at a time).
+    Ctrl-C (exit status 130) or SIGTERM (143) stops the batch and says what was written; the
+    summary of the inputs done is in place. A new OUTDIR is made readable by its owner only.
 
     \b
     dischargegen batch exports/ --outdir out/ --jobs 2 --document-reference --mdm
@@ -180,7 +225,7 @@ def batch(
     gc.enable()  # the program switches it off for one-shot commands; a batch runs for long
     load(params)  # a bad config or templates folder is one error now, not one per input
     try:
-        outdir.mkdir(parents=True, exist_ok=True)
+        outdir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{outdir}: cannot create the folder: {exc.strerror}") from None
     summary_file = summary_path or outdir / "summary.jsonl"

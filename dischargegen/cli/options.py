@@ -186,6 +186,11 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
         api.write_atomic(written, pdf)
         click.echo(f"Wrote {written}", err=True)
     if printing:
-        job = api.print_pdf(pdf, printer=params.get("printer"), copies=params["copies"], title="Discharge handout")
+        try:
+            job = api.print_pdf(pdf, printer=params.get("printer"), copies=params["copies"], title="Discharge handout")
+        except KeyboardInterrupt:
+            if written is None:
+                raise
+            raise KeyboardInterrupt(f"{written} written; not printed") from None
         click.echo(f"Sent to the printer: job {job}", err=True)
     return written

@@ -33,7 +33,6 @@ _QUOTED = re.compile(r"'([^']*)'")
 _TYPE_NAME = re.compile(r"[\w.]+ object")  # how Jinja2 names a value's type: 'dict object'
 
 
-
 class CheckedLoader(jinja2.BaseLoader):
     """Loads ``*.xml.j2`` templates from the template folders, facility folder first.
 

@@ -215,10 +215,14 @@ def _mrn(patient: Entry) -> tuple[str, str | None, int] | None:
     found = []
     for i, ident in enumerate(patient.resource.get("identifier") or []):
         kind = ident.get("type") if isinstance(ident, dict) else None
-        if any(system == MR_SYSTEM and code == "MR" for system, code in codings(kind)) and isinstance(ident.get("value"), str):
+        if any(system == MR_SYSTEM and code == "MR" for system, code in codings(kind)) and isinstance(
+            ident.get("value"), str
+        ):
             found.append((ident["value"], ident.get("system"), i))
     if len({(value, system) for value, system, _ in found}) > 1:
-        raise SourceError(f"{patient.path}.identifier", "two different medical record numbers (type MR); a Patient must have one")
+        raise SourceError(
+            f"{patient.path}.identifier", "two different medical record numbers (type MR); a Patient must have one"
+        )
     return found[0] if found else None
 
 

@@ -78,7 +78,9 @@ class Bundle:
             raise SourceError("Bundle", f"the JSON is a {type(data).__name__}, not a FHIR resource")
         kind = data.get("resourceType")
         if kind != "Bundle":
-            shown = repr(kind) if isinstance(kind, str) and kind.isalpha() and len(kind) <= 40 else "missing or not a type"
+            shown = (
+                repr(kind) if isinstance(kind, str) and kind.isalpha() and len(kind) <= 40 else "missing or not a type"
+            )
             raise SourceError("Bundle.resourceType", f"is {shown}, not 'Bundle'")
         raw = data.get("entry", [])
         if not isinstance(raw, list):
@@ -99,8 +101,11 @@ class Bundle:
             for key in _keys(entry):
                 first = self.index.get(key)
                 if first is not None and first.resource != resource:
-                    raise SourceError(entry.path, f"has the same fullUrl or type and id as {first.path} but other content: "
-                                      "which one to use is a guess; a Bundle must not hold two such entries")
+                    raise SourceError(
+                        entry.path,
+                        f"has the same fullUrl or type and id as {first.path} but other content: "
+                        "which one to use is a guess; a Bundle must not hold two such entries",
+                    )
                 self.index.setdefault(key, entry)
             if not any(self.index[key] is not entry for key in _keys(entry)) or not _keys(entry):
                 self.entries.append(entry)
