@@ -65,8 +65,11 @@ def run_case(case: Path, work: Path) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if k not in ("DISCHARGEGEN_CONFIG", "SOURCE_DATE_EPOCH", "DISCHARGEGEN_DEBUG")
     }
-    env.update(XDG_CONFIG_HOME=str(work / "xdg-config"), XDG_CACHE_HOME=str(work / "xdg-cache"),
-               XDG_DATA_HOME=str(work / "xdg-data"))
+    env.update(
+        XDG_CONFIG_HOME=str(work / "xdg-config"),
+        XDG_CACHE_HOME=str(work / "xdg-cache"),
+        XDG_DATA_HOME=str(work / "xdg-data"),
+    )
     argv = command(case, work)
     return subprocess.run(
         argv, cwd=work / "run", env=env, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL
