@@ -20,6 +20,7 @@ SENDING_APPLICATION = "DISCHARGEGEN"
 DOCUMENT_TYPE = "PI"
 COMPLETION_STATUS = "DO"  # table 0271: documented (generated, not signed)
 AVAILABILITY_STATUS = "AV"  # table 0273: available for patient care
+CHARACTER_SET = "UNICODE UTF-8"
 ED_TYPES = {"AP": ("AP", "PDF"), "application": ("application", "pdf")}
 
 
@@ -64,6 +65,12 @@ def mdm_t02(
         control,
         "P",
         VERSION,
+        "",  # MSH-13 sequence number
+        "",  # MSH-14 continuation pointer
+        "",  # MSH-15 accept acknowledgment type
+        "",  # MSH-16 application acknowledgment type
+        "",  # MSH-17 country
+        CHARACTER_SET,  # MSH-18: the message is written in UTF-8, whatever the ADT^A03 used
     ]
     evn = ["EVN", "T02", when]
     txa = [
