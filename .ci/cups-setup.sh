@@ -15,7 +15,7 @@ set -euo pipefail
 QUEUE="${DISCHARGEGEN_CUPS_QUEUE:-dischargegen-pdf}"
 CUPS_PDF_OUT="${DISCHARGEGEN_CUPS_PDF_OUT:-/var/spool/cups-pdf/dischargegen}"
 CUPS_PDF_CONF=/etc/cups/cups-pdf.conf
-PACKAGES=(cups cups-client printer-driver-cups-pdf)
+PACKAGES=(cups cups-client printer-driver-cups-pdf poppler-utils)  # poppler-utils: pdftoppm for the page-image tests
 START_TIMEOUT=30
 
 say() { printf 'cups-setup: %s\n' "$*"; }

@@ -17,16 +17,21 @@ from typing import Any, NamedTuple
 from .catalog import Catalog
 from .dates import Duration, parse_duration
 from .errors import ConfigError, InputError
-from .model import Facility, PageSize, Units, Weight
+from .model import Facility, NameCase, PageSize, Units, Weight
+from .phones import format_phone, known_region
 
-_FACILITY_KEYS = {"name", "phone", "phone_24h", "units", "page_size", "logo"}
+_FACILITY_KEYS = {
+    "name", "phone", "phone_24h", "units", "page_size", "logo", "clinic", "phone_24h_reaches", "booking_phone",
+    "region", "timezone", "name_case",
+}  # fmt: skip
 
 
 class Override(NamedTuple):
-    """A facility's change to one of a procedure's defaults."""
+    """A facility's change to one of a procedure's defaults, with the source it follows."""
 
     limit: Weight | None = None
     duration: Duration | None = None
+    source: str | None = None
 
 
 class ProcedureOverrides(NamedTuple):
@@ -96,6 +101,21 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     page_size = raw.get("page_size", "letter").lower()
     if page_size not in set(PageSize):
         raise fail("facility.page_size", f"{page_size!r} is not 'Letter' or 'A4'")
+    region = raw.get("region", "US").upper()
+    if not known_region(region):
+        raise fail("facility.region", f"{region!r} is not a region code such as US or GB")
+    for key in ("phone", "phone_24h", "booking_phone"):
+        if key in raw:
+            try:
+                format_phone(raw[key], region, key)
+            except InputError as exc:
+                raise fail(f"facility.{key}", exc.message) from None
+    timezone = raw.get("timezone")
+    if timezone is not None and not _known_zone(timezone):
+        raise fail("facility.timezone", f"{timezone!r} is not an IANA time zone such as America/New_York")
+    name_case = raw.get("name_case", "as-given").lower()
+    if name_case not in set(NameCase):
+        raise fail("facility.name_case", f"{name_case!r} is not 'as-given' or 'title'")
     logo = raw.get("logo")
     if logo is not None:
         logo_path = (path.parent / logo).resolve()
@@ -111,6 +131,12 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         units=Units(units),
         page_size=PageSize(page_size),
         logo=logo,
+        clinic=raw.get("clinic"),
+        phone_24h_reaches=raw.get("phone_24h_reaches"),
+        booking_phone=raw.get("booking_phone"),
+        region=region,
+        timezone=timezone,
+        name_case=NameCase(name_case),
     )
     procedures = data.get("procedures", {})
     if not isinstance(procedures, dict) or not all(isinstance(v, dict) for v in procedures.values()):
@@ -134,6 +160,16 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     )
 
 
+def _known_zone(name: str) -> bool:
+    import zoneinfo  # deferred for start-up speed: only a config that names a zone needs it
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _is_image(path: Path) -> bool:
     """Whether the file starts as a PNG or a JPEG does (the logo formats a handout prints)."""
     try:
@@ -149,7 +185,7 @@ def _procedure_overrides(table: dict[str, Any], key: str, fail: Any) -> Procedur
     if unknown:
         raise fail(f"{key}.{sorted(unknown)[0]}", "unknown setting (restrictions or timeline)")
     parts: dict[str, dict[str, Override]] = {}
-    for section, allowed in (("restrictions", {"limit", "duration"}), ("timeline", {"duration"})):
+    for section, allowed in (("restrictions", {"limit", "duration", "source"}), ("timeline", {"duration", "source"})):
         entries = table.get(section, {})
         if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
             raise fail(f"{key}.{section}", "must be a table of tables")
@@ -164,7 +200,10 @@ def _procedure_overrides(table: dict[str, Any], key: str, fail: Any) -> Procedur
                 duration = parse_duration(spec["duration"], where) if "duration" in spec else None
             except InputError as exc:
                 raise fail(where, exc.message) from None
-            parts[section][name] = Override(limit, duration)
+            source = spec.get("source")
+            if source is not None and (not isinstance(source, str) or not source.strip()):
+                raise fail(f"{where}.source", "must be a non-empty string")
+            parts[section][name] = Override(limit, duration, source)
     return ProcedureOverrides(parts["restrictions"], parts["timeline"])
 
 

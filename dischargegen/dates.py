@@ -8,13 +8,17 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import NamedTuple
 
 from .errors import InputError
 
 _DURATION = re.compile(r"^\s*(-?[0-9]{1,6})\s*([dwm])\s*$", re.IGNORECASE)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+_DATETIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})"  # date, hour, minute
+    r"(?::([0-9]{2})(?:\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?"  # seconds, fraction, offset
+)
 YEARS = (1900, 2100)  # the years a date from input may fall in
 _UNIT_WORDS = {"d": ("day", "days"), "w": ("week", "weeks"), "m": ("month", "months")}
 # The longest duration accepted: two years, in each unit.
@@ -90,8 +94,8 @@ def parse_date(value: object, field: str, *, today: date | None = None) -> date:
 
 
 def parse_datetime(value: object, field: str) -> datetime:
-    """Parse ``2026-12-08 10:30`` (or with ``T``, or ``9:05``); the time is required and kept as
-    local time."""
+    """Parse ``2026-12-08 10:30`` (or with ``T``, or ``9:05``); the time is required. With an
+    offset (``2026-12-08T15:30:00Z``, as FHIR gives instants) the result is an aware datetime."""
     if isinstance(value, datetime):
         check_year(value.date(), field)
         return value
@@ -104,4 +108,24 @@ def parse_datetime(value: object, field: str) -> datetime:
     hour, minute, second = int(match.group(2)), int(match.group(3)), int(match.group(4) or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise InputError(field, "not a real time of day (00:00 to 23:59)")
-    return datetime(day.year, day.month, day.day, hour, minute, second)
+    moment = datetime(day.year, day.month, day.day, hour, minute, second)
+    offset = match.group(5)
+    if offset:
+        hours, minutes = (0, 0) if offset == "Z" else (int(offset[1:3]), int(offset[4:6]))
+        if hours > 14 or minutes > 59:
+            raise InputError(field, "not a real time-zone offset")
+        sign = -1 if offset.startswith("-") else 1
+        moment = moment.replace(tzinfo=dt_timezone(sign * timedelta(hours=hours, minutes=minutes)))
+    return moment
+
+
+def local_time(moment: datetime, timezone: str | None) -> datetime:
+    """``moment`` as the facility's clock shows it: an instant with an offset (from FHIR) is
+    converted to the facility's IANA zone. Without a configured zone the clock time is kept as
+    the record wrote it (a server's own zone, often UTC, says nothing of the ward's); a local
+    time stays as it is."""
+    if moment.tzinfo is None or timezone is None:
+        return moment.replace(tzinfo=None)
+    import zoneinfo  # deferred for start-up speed: only an instant with an offset needs it
+
+    return moment.astimezone(zoneinfo.ZoneInfo(timezone)).replace(tzinfo=None)

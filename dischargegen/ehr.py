@@ -21,6 +21,11 @@ from .sources.codes import CodeMap
 from .sources.fhir import read_bundle
 from .sources.hl7v2 import read_message
 
+NO_PHONE = (
+    "phone: no number to call about problems is known (give one, set the config's phone, or send it in the record); "
+    "the handout has a line to write it in"
+)
+
 
 @dataclass(frozen=True)
 class Wants:
@@ -88,6 +93,8 @@ def convert(
     """Input bytes -> handout, PDF and the wanted write-backs (all validated, none written)."""
     record = record or read_record(data, kind, codes or code_map(settings), explicit, procedure_id)
     handout = handout_from_record(record, explicit, settings)
+    if handout.contacts.daytime is None and not any(w.startswith("phone:") for w in handout.warnings):
+        handout = handout._replace(warnings=(*handout.warnings, NO_PHONE))
     pdf = render_pdf(handout, settings, options)
     filename = default_filename(handout)
     requested = explicit.get("language") or record.facts.get("language")

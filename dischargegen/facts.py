@@ -20,9 +20,11 @@ from typing import Any, NamedTuple
 
 from .catalog import Catalog, Procedure
 from .config import Config
-from .dates import Duration, parse_date, parse_datetime, parse_duration
+from .dates import Duration, local_time, parse_date, parse_datetime, parse_duration
 from .errors import InputError, SourceError, key_name
-from .model import FACT_FIELDS, Cause, Handout, Medication, Origin, Patient, Restriction, Weight
+from .model import FACT_FIELDS, Cause, Facility, Handout, Medication, Origin, Patient, Restriction, Weight
+from .names import cased
+from .phones import contacts, format_phone
 from .record import Record
 
 DEFAULT_PROCEDURE = "kyphoplasty"
@@ -80,6 +82,7 @@ def build_handout(
     if unknown:
         raise InputError(key_name(unknown[0]), "is not a known field")
     text = partial(clean_text, printable=printable)
+    facility = config.facility
     procedure = catalog.get(text(facts.get("procedure"), "procedure") or DEFAULT_PROCEDURE)
     name = text(facts.get("name"), "name", required=True)
     assert name is not None
@@ -90,26 +93,40 @@ def build_handout(
     cause = _cause(text(facts.get("cause"), "cause"), procedure)
     follow_up = None
     if facts.get("follow_up") not in (None, ""):
-        follow_up = parse_datetime(facts["follow_up"], "follow_up")
+        follow_up = local_time(parse_datetime(facts["follow_up"], "follow_up"), facility.timezone)
         if follow_up.date() < procedure_date:
             raise InputError("follow_up", "is before the procedure date")
     language, warnings = _language(text(facts.get("language"), "language", max_length=35), procedure)
+    who_to_call = contacts(
+        facility,
+        text(facts.get("phone"), "phone", max_length=40),
+        text(facts.get("phone_24h"), "phone_24h", max_length=40),
+        text(facts.get("clinic"), "clinic", max_length=60),
+    )
     return Handout(
         procedure=procedure.id,
         language=language,
-        patient=Patient(name=name, dob=dob, mrn=text(facts.get("mrn"), "mrn", max_length=40)),
+        patient=Patient(
+            name=cased(name, facility.name_case), dob=dob, mrn=text(facts.get("mrn"), "mrn", max_length=40)
+        ),
         procedure_date=procedure_date,
         restrictions=_restrictions(facts, procedure, config, procedure_date, text),
         timeline=_timeline(procedure, config, procedure_date),
         facility=config.facility,
         level=text(facts.get("level"), "level", max_length=40),
         cause=cause,
-        surgeon=text(facts.get("surgeon"), "surgeon"),
+        surgeon=_person(text(facts.get("surgeon"), "surgeon"), facility),
         follow_up=follow_up,
+        follow_up_with=_person(text(facts.get("follow_up_with"), "follow_up_with"), facility),
+        contacts=who_to_call,
         blood_thinner_restart=_restart(facts.get("blood_thinner_restart"), procedure_date, today),
         medications=_medications(facts.get("medications"), text),
         warnings=warnings,
     )
+
+
+def _person(name: str | None, facility: Facility) -> str | None:
+    return cased(name, facility.name_case) if name else None
 
 
 def _cause(text: str | None, procedure: Procedure) -> Cause | None:
@@ -193,7 +210,7 @@ def restriction_defaults(procedure: Procedure, config: Config) -> dict[str, Defa
                 override.duration or default.duration,
                 override.limit or default.limit,
                 Origin.FACILITY,
-                default.source,
+                override.source or default.source,
             )
     return out
 
@@ -207,7 +224,7 @@ def timeline_defaults(procedure: Procedure, config: Config) -> dict[str, Default
         if override is None or override.duration is None:
             out[key] = DefaultInForce(key, default.duration, None, Origin.TEMPLATE, default.source)
         else:
-            out[key] = DefaultInForce(key, override.duration, None, Origin.FACILITY, default.source)
+            out[key] = DefaultInForce(key, override.duration, None, Origin.FACILITY, override.source or default.source)
     return out
 
 
@@ -251,19 +268,42 @@ def _timeline(procedure: Procedure, config: Config, start: date) -> dict[str, da
     return {key: d.duration.after(start) for key, d in timeline_defaults(procedure, config).items()}
 
 
+MEDICINE_PARTS = ("name", "dose", "when", "purpose")
+
+
+def parse_medication(item: object, field: str) -> dict[str, object]:
+    """``Acetaminophen 500 mg|2 tablets|every 6 hours|pain`` or an object with the same parts
+    (``instructions`` is read as ``when``, for records that give one line)."""
+    if isinstance(item, str):
+        parts = [part.strip() for part in item.split("|")]
+        if len(parts) > len(MEDICINE_PARTS):
+            raise InputError(field, "more than 4 parts: NAME|HOW MUCH|WHEN|WHAT FOR")
+        return dict(zip(MEDICINE_PARTS, parts, strict=False))
+    if not isinstance(item, Mapping):
+        raise InputError(field, "must be NAME|HOW MUCH|WHEN|WHAT FOR or an object with name, dose, when, purpose")
+    known = {*MEDICINE_PARTS, "instructions"}
+    if set(item) - known:
+        raise InputError(field, "unknown key in a medicine (known: name, dose, when, purpose)")
+    given = dict(item)
+    if "instructions" in given:
+        if "when" in given:
+            raise InputError(field, "give when or instructions, not both")
+        given["when"] = given.pop("instructions")
+    return given
+
+
 def _medications(value: object, clean_text: TextCheck) -> tuple[Medication, ...]:
     meds = []
     for index, item in enumerate(_as_list(value, "medications")):
         field = f"medications[{index}]"
-        if isinstance(item, str):
-            item = {"name": item}
-        if not isinstance(item, Mapping):
-            raise InputError(field, "must be a name or an object with name and instructions")
-        if set(item) - {"name", "instructions"}:
-            raise InputError(field, "unknown key in a medicine (known: name, instructions)")
-        name = clean_text(item.get("name"), f"{field}.name", required=True)
+        parts = parse_medication(item, field)
+        name = clean_text(parts.get("name"), f"{field}.name", required=True)
         assert name is not None
-        meds.append(Medication(name, clean_text(item.get("instructions"), f"{field}.instructions", max_length=300)))
+        meds.append(
+            Medication(
+                name, *(clean_text(parts.get(key), f"{field}.{key}", max_length=120) for key in MEDICINE_PARTS[1:])
+            )
+        )
     return tuple(meds)
 
 
@@ -306,11 +346,19 @@ def handout_from_record(
             )
     facts = {**record.facts, **given}
     facility = config.facility
-    name, phone = facility.name or record.facility_name, facility.phone or record.facility_phone
+    warnings: tuple[str, ...] = ()
+    phone = facility.phone or _record_phone(record.facility_phone, facility.region)
+    if record.facility_phone and not phone:
+        warnings = (
+            f"phone: the number in the record is not valid for region {facility.region}; "
+            "a line to write it in prints instead",
+        )
+    name = facility.name or _organization_name(record.facility_name)
     if (name, phone) != (facility.name, facility.phone):
         config = config._replace(facility=facility._replace(name=name, phone=phone))
     try:
-        return build_handout(facts, config=config, catalog=catalog, printable=printable, today=today)
+        handout = build_handout(facts, config=config, catalog=catalog, printable=printable, today=today)
+        return handout._replace(warnings=handout.warnings + warnings)
     except InputError as exc:
         if exc.field in given:
             raise
@@ -318,6 +366,25 @@ def handout_from_record(
         if origin is None:
             raise
         raise SourceError(origin, f"{exc.message} (the {exc.field} taken from the record)") from None
+
+
+def _organization_name(name: str | None) -> str | None:
+    """A record's organisation name without the separators and punctuation feeds leave at its
+    end (``NORTH SHORE MEDICAL CENTER -``)."""
+    trimmed = name.strip().rstrip(" -–—,;:/|.").strip() if name else ""
+    return trimmed or None
+
+
+def _record_phone(number: str | None, region: str) -> str | None:
+    """The record's phone number when it is valid; a record's number in a foreign form does
+    not stop the handout (the config's number, or a write-in line, is printed instead)."""
+    if not number:
+        return None
+    try:
+        format_phone(number, region, "phone")
+    except InputError:
+        return None
+    return number
 
 
 def _origin(fact: str, paths: Mapping[str, str]) -> str | None:

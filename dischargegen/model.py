@@ -18,6 +18,10 @@ from .errors import InputError
 # The facts a handout is made from: the keys of a facts mapping (JSON input, the library API)
 # and the long names of the command-line options that give them.
 FACT_FIELDS = (
+    "phone",
+    "phone_24h",
+    "clinic",
+    "follow_up_with",
     "name",
     "date",
     "procedure",
@@ -137,21 +141,56 @@ class Patient(NamedTuple):
 
 
 class Medication(NamedTuple):
-    """A discharge medicine from the record: its name and the instructions as written."""
+    """A discharge medicine: its name, how much, when, and what it is for, as written."""
 
     name: str
-    instructions: str | None = None
+    dose: str | None = None
+    when: str | None = None
+    purpose: str | None = None
+
+    @property
+    def instructions(self) -> str | None:
+        """How much and when, in one line (``2 tablets; every 6 hours``)."""
+        return "; ".join(part for part in (self.dose, self.when) if part) or None
+
+
+class NameCase(StrEnum):
+    """How names print: as the record gives them, or in title case (for feeds in capitals)."""
+
+    AS_GIVEN = "as-given"
+    TITLE = "title"
+
+
+class Contact(NamedTuple):
+    """A telephone number as it prints, and whom it reaches."""
+
+    number: str  # formatted for the facility's region: (617) 555-0100
+    reaches: str | None = None  # the spine clinic, the doctor on call
+
+
+class Contacts(NamedTuple):
+    """Who to call: for problems in the day, at any hour, and to book the follow-up visit."""
+
+    daytime: Contact | None = None
+    after_hours: Contact | None = None
+    booking: Contact | None = None
 
 
 class Facility(NamedTuple):
     """Facility settings from the TOML config; absent values leave their lines out."""
 
     name: str | None = None
-    phone: str | None = None
-    phone_24h: str | None = None
+    phone: str | None = None  # for problems, in the day
+    phone_24h: str | None = None  # at any hour
     units: Units = Units.LB
     page_size: PageSize = PageSize.LETTER
     logo: str | None = None
+    clinic: str | None = None  # whom ``phone`` reaches
+    phone_24h_reaches: str | None = None  # whom ``phone_24h`` reaches
+    booking_phone: str | None = None  # books the follow-up visit (default: ``phone``)
+    region: str = "US"  # how numbers without a country code are read and printed
+    timezone: str | None = None  # IANA name; None: this machine's
+    name_case: NameCase = NameCase.AS_GIVEN
 
 
 class Handout(NamedTuple):
@@ -166,10 +205,12 @@ class Handout(NamedTuple):
     facility: Facility = Facility()
     level: str | None = None
     cause: Cause | None = None
-    surgeon: str | None = None
+    surgeon: str | None = None  # who did the procedure
     follow_up: datetime | None = None
+    follow_up_with: str | None = None  # whom the follow-up visit is with
     blood_thinner_restart: date | None = None
     medications: tuple[Medication, ...] = ()
+    contacts: Contacts = Contacts()
     warnings: tuple[str, ...] = ()  # things the user must be told, e.g. a language fallback
 
 

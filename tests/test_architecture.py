@@ -33,6 +33,8 @@ STAGES = {
     "config": MODEL,
     "catalog": MODEL,
     "facts": MODEL,
+    "phones": MODEL,
+    "names": MODEL,
     "content": CONTENT,
     "layout": LAYOUT,
     "sinks": SINKS,

@@ -105,3 +105,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     """CI installs and tests the project exactly as the README tells a developer to."""
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
     assert ci.startswith("python3 -m venv .venv && ") and ci in README.read_text(encoding="utf-8")
+
+
+def test_every_fact_has_an_option() -> None:
+    from dischargegen.api import FACT_FIELDS
+    from dischargegen.cli.options import fact_options
+
+    assert sorted(fact_options(from_record=False)) == sorted(FACT_FIELDS)

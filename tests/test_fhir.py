@@ -28,7 +28,7 @@ VALID = {
         "June 15, 2018",
         "T12",
         "Dr. Sharyl Hilpert",
-        "9787411215",
+        "(978) 741-1215",
         "June 29, 2018 at 10:30",
         "Acetaminophen 325 MG Oral Tablet",
         "2 tablets every 6 hours",
@@ -39,7 +39,6 @@ VALID = {
         "December 1, 2013",
         "L2",
         "Dr Adam Careful",
-        "022-655 2300",
         "December 10, 2013",
         "Oxycodone 5 mg tablets",
     ],
@@ -149,7 +148,7 @@ def test_record_facts_and_their_paths(codes: CodeMap) -> None:
     assert record.facts["mrn"] == "ca5da59f-0a70-470d-8b20-a1c847ff9010"  # the MR identifier, not [0]
     assert record.paths["mrn"].endswith("resource(Patient).identifier[1].value")
     assert record.facts["language"] == "en-US"
-    assert record.facts["follow_up"] == "2018-06-29 10:30"  # not the booked visit before the procedure
+    assert record.facts["follow_up"] == "2018-06-29T10:30:00+00:00"  # not the booked visit before the procedure
     assert record.facility_phone == "9787411215"
     assert record.context.patient["reference"].startswith("Patient/")
     assert record.context.encounter == "Encounter/5d534e2f-2194-48dc-88b6-31c0242ea833"
@@ -227,3 +226,16 @@ def test_unmapped_procedure_takes_procedure_and_date_from_the_options(tmp_path: 
     text = pdf_text((tmp_path / "h.pdf").read_bytes())
     assert "Peter James Chalmers" in text and "you had a vertebroplasty on Friday, November 20, 2026" in text
     assert "Friday, February 12, 2027" in text  # vertebroplasty's 12-week lifting limit, from the given date
+
+
+def test_the_organizations_phone_prints_when_valid_for_the_facilitys_region(tmp_path: Path) -> None:
+    """The spec example's hospital is Dutch: its number is refused for a US facility (with a
+    warning, and the handout still made) and printed, formatted, for a Dutch one."""
+    result = CliRunner().invoke(main, ["from-fhir", str(SPEC), "-o", "us.pdf"])
+    assert result.exit_code == 0, result.output
+    assert "Warning: phone: the number in the record is not valid for region US" in result.output
+    assert "655" not in pdf_text((tmp_path / "us.pdf").read_bytes())
+    (tmp_path / "nl.toml").write_text('[facility]\nregion = "NL"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["from-fhir", str(SPEC), "-o", "nl.pdf", "--config", "nl.toml"])
+    assert result.exit_code == 0, result.output
+    assert "Call your doctor at 0226 552 300" in pdf_text((tmp_path / "nl.pdf").read_bytes())

@@ -51,7 +51,9 @@ def test_optional_fields_print_only_when_given(render) -> None:  # type: ignore[
     assert "Born" not in text
     assert "ask your doctor before you start it again" in text  # no restart date given
     assert "Keep your bones strong" not in text
-    assert "Call to set up a visit" in text and "Tuesday, December 8, 2026" in text  # 2 weeks default
+    assert "Call ____" in text and "to set up a visit" in text  # no number known: a line to write it in
+    assert "Your doctor's number: ____" in text
+    assert "Tuesday, December 8, 2026" in text  # the visit: 2 weeks by default
     assert "None" not in text
 
 

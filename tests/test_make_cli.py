@@ -222,7 +222,7 @@ def test_bad_json_input(tmp_path: Path, content: str, message: str) -> None:
 
 def test_config_facility_lines(tmp_path: Path) -> None:
     (tmp_path / "facility.toml").write_text(
-        '[facility]\nname = "Riverside Spine Center"\nphone = "555-0100"\nphone_24h = "555-0199"\n'
+        '[facility]\nname = "Riverside Spine Center"\nphone = "617-555-0100"\nphone_24h = "+1 617 555 0199"\n'
         'units = "kg"\npage_size = "A4"\n'
         '[procedures.kyphoplasty.restrictions.lifting]\nlimit = "5lb"\nduration = "3w"\n'
     )
@@ -231,7 +231,7 @@ def test_config_facility_lines(tmp_path: Path) -> None:
     data = (tmp_path / "out.pdf").read_bytes()
     text = pdf_text(data)
     assert "Riverside Spine Center" in text
-    assert "555-0100" in text and "555-0199" in text
+    assert "(617) 555-0100" in text and "(617) 555-0199" in text  # formatted for the US
     assert "2.3 kg (5 lb)" in text and "until Tuesday, December 15, 2026" in text
     import io
 
@@ -259,9 +259,9 @@ def test_no_config_no_placeholders(tmp_path: Path) -> None:
     assert "Call your doctor if you have" in text
     assert "None" not in text and "phone" not in text.lower()
     assert "At night or on the weekend" not in text
-    (tmp_path / "c.toml").write_text('[facility]\nphone_24h = "555-0199"\n')
+    (tmp_path / "c.toml").write_text('[facility]\nphone_24h = "6175550199"\n')
     assert run(*BASE, "--config", "c.toml", "-o", "b.pdf").exit_code == 0
-    assert "At night or on the weekend, call 555-0199." in pdf_text((tmp_path / "b.pdf").read_bytes())
+    assert "At night or on the weekend, call (617) 555-0199." in pdf_text((tmp_path / "b.pdf").read_bytes())
 
 
 @pytest.mark.parametrize(

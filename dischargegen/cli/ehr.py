@@ -65,7 +65,10 @@ def _run(
             written.append(str(pdf))
         for key, value in (("document_reference", out.document_reference), ("bundle", out.bundle), ("mdm", out.mdm)):
             target = writebacks.get(key)
-            if target and value is not None:
+            if target == "-" and value is not None:
+                sys.stdout.buffer.write(value)
+                sys.stdout.buffer.flush()
+            elif target and value is not None:
                 api.write_atomic(Path(target), value)
                 written.append(target)
                 click.echo(f"Wrote {target}", err=True)
@@ -81,8 +84,11 @@ def _distinct_files(source: str, outputs: list[tuple[str, str | None]]) -> None:
     """Refuse two outputs, or an output and the input, that are one file (after links and
     ``..`` are resolved): the later write would replace the earlier one, or the input."""
     seen = [("the input", source)] if source != "-" else []
+    to_stdout = [option for option, path in outputs if path == "-"]
+    if len(to_stdout) > 1:
+        raise InputError(to_stdout[1], f"- (standard output) is taken by {to_stdout[0]}: give one of them a file")
     for option, path in outputs:
-        if not path or (option == "--output" and path == "-"):
+        if not path or path == "-":
             continue
         for other, earlier in seen:
             if _same_file(path, earlier):
@@ -106,7 +112,13 @@ def _same_file(first: str, second: str) -> bool:
     metavar="ID",
     help="Use the Procedure with this id or fullUrl (default: the latest completed one whose code is mapped).",
 )
-@click.option("--document-reference", "docref", type=click.Path(dir_okay=False), metavar="FILE", help=WRITEBACK_HELP)
+@click.option(
+    "--document-reference",
+    "docref",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE",
+    help=WRITEBACK_HELP,
+)
 @click.option(
     "--bundle-out",
     type=click.Path(dir_okay=False),
@@ -160,7 +172,10 @@ def from_hl7(message: str, mdm: str | None, **params: Any) -> None:
 
 # The facts that may apply to every patient in a batch: not the patient's own (name, birth
 # date, MRN, level, surgeon, follow-up), which each record holds.
-BATCH_FACTS = {"procedure", "date", "cause", "restrictions", "no_restrictions", "blood_thinner_restart", "language"}
+BATCH_FACTS = {
+    "procedure", "date", "cause", "restrictions", "no_restrictions", "blood_thinner_restart", "language", "phone",
+    "phone_24h", "clinic",
+}  # fmt: skip
 
 
 def _batch_options(command: Any) -> Any:

@@ -32,8 +32,9 @@ def make(input_file: IO[bytes] | None, **params: Any) -> None:
         facts, large_print = api.read_facts_json(input_file)
     settings = load(params)
     handout = api.make_handout(merge_facts(facts, explicit_facts(params)), settings)
-    warn(handout)
-    deliver(api.render_pdf(handout, settings, render_options(params, large_print)), handout, params)
+    pdf = api.render_pdf(handout, settings, render_options(params, large_print))
+    warn(handout)  # once the handout is made: an error stays the one line it is
+    deliver(pdf, handout, params)
 
 
 @click.command()

@@ -14,6 +14,7 @@ import click
 
 from .. import api
 from ..api import FACT_FIELDS, Cause, Handout, PageSize, RenderOptions, Settings
+from ..errors import InputError
 
 DATE = "DATE"
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -24,50 +25,69 @@ def fact_options(*, from_record: bool) -> dict[str, Decorator]:
     which decides the procedure and the language unless these options are given."""
     procedure_default = "from the record's procedure code" if from_record else "kyphoplasty"
     language_default = "the patient's language in the record, else en" if from_record else "en"
-    options = [
-        click.option("--name", help="Patient's name as it should print, e.g. \"Raeann O'Kon\"."),
-        click.option("--date", "date", metavar=DATE, help="Procedure date: YYYY-MM-DD or 'today'."),
-        click.option(
+    return {
+        "name": click.option("--name", help="Patient's name as it should print, e.g. \"Raeann O'Kon\"."),
+        "date": click.option("--date", "date", metavar=DATE, help="Procedure date: YYYY-MM-DD or 'today'."),
+        "procedure": click.option(
             "--procedure",
             metavar="ID",
             help=f"Procedure template to use (default: {procedure_default}). See 'dischargegen procedures'.",
         ),
-        click.option("--dob", metavar=DATE, help="Date of birth, YYYY-MM-DD (prints in the header)."),
-        click.option("--mrn", help="Medical record number (prints in the header and names the file)."),
-        click.option("--level", help="Vertebral level treated, e.g. T12."),
-        click.option("--cause", metavar=f"[{'|'.join(Cause)}]", help="Cause of the fracture (adds its section)."),
-        click.option("--surgeon", help='Who did the procedure, e.g. "Dr. Ann Smith".'),
-        click.option("--follow-up", "follow_up", metavar='"DATE HH:MM"', help='Follow-up visit: "YYYY-MM-DD HH:MM".'),
-        click.option(
+        "dob": click.option("--dob", metavar=DATE, help="Date of birth, YYYY-MM-DD (prints in the header)."),
+        "mrn": click.option("--mrn", help="Medical record number (prints in the header and names the file)."),
+        "level": click.option("--level", help="Vertebral level treated, e.g. T12."),
+        "cause": click.option(
+            "--cause", metavar=f"[{'|'.join(Cause)}]", help="Cause of the fracture (adds its section)."
+        ),
+        "surgeon": click.option("--surgeon", help='Who did the procedure, e.g. "Dr. Ann Smith".'),
+        "follow_up": click.option(
+            "--follow-up", "follow_up", metavar='"DATE HH:MM"', help='Follow-up visit: "YYYY-MM-DD HH:MM".'
+        ),
+        "follow_up_with": click.option(
+            "--follow-up-with", "follow_up_with", help='Whom the follow-up visit is with, e.g. "Dr. Lee, spine clinic".'
+        ),
+        "phone": click.option(
+            "--phone", metavar="NUMBER", help="Number to call about problems, in the day (default: the facility's)."
+        ),
+        "phone_24h": click.option(
+            "--phone-24h", "phone_24h", metavar="NUMBER", help="Number to call at any hour (default: the facility's)."
+        ),
+        "clinic": click.option("--clinic", help='Whom --phone reaches, e.g. "the spine clinic".'),
+        "medications": click.option(
+            "--medication",
+            "medications",
+            multiple=True,
+            metavar="NAME|HOW MUCH|WHEN|WHAT FOR",
+            help='A discharge medicine, e.g. "Acetaminophen 500 mg|2 tablets|every 6 hours|pain". Repeatable.',
+        ),
+        "restrictions": click.option(
             "--restriction",
             "restrictions",
             multiple=True,
             metavar="KIND=[LIMIT:]DURATION",
             help="Change a restriction (lifting=10lb:6w, driving=2d) or add one (custom=No golf:4w). Repeatable.",
         ),
-        click.option(
+        "no_restrictions": click.option(
             "--no-restriction",
             "no_restrictions",
             multiple=True,
             metavar="KIND",
             help="Leave out one of the procedure's default restrictions. Repeatable.",
         ),
-        click.option(
+        "blood_thinner_restart": click.option(
             "--blood-thinner-restart",
             "blood_thinner_restart",
             metavar=DATE,
             help="Date to restart blood thinners, YYYY-MM-DD (else: ask before you restart).",
         ),
-        click.option(
+        "language": click.option(
             "--language",
             "--lang",
             "language",
             metavar="CODE",
             help=f"Language of the handout, e.g. en (default: {language_default}).",
         ),
-    ]
-    facts = [fact for fact in FACT_FIELDS if fact != "medications"]
-    return dict(zip(facts, options, strict=True))
+    }
 
 
 RENDER_OPTIONS: list[Decorator] = [
@@ -103,7 +123,7 @@ DELIVERY_OPTIONS: list[Decorator] = [
     ),
     click.option("--print", "to_printer", is_flag=True, help="Send the PDF to the printer through CUPS (lp)."),
     click.option("--printer", help="CUPS printer name (default: the default printer). Implies --print."),
-    click.option("--copies", type=click.IntRange(1, 99), default=1, show_default=True, help="Copies to print."),
+    click.option("--copies", type=click.IntRange(1, 99), help="Copies to print (with --print; default 1)."),
 ]
 
 
@@ -178,6 +198,8 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
     output = params.get("output")
     printing = bool(params.get("to_printer") or params.get("printer"))
     written: Path | None = None
+    if params.get("copies") is not None and not printing:
+        raise InputError("copies", "--copies needs --print or --printer")
     if output == "-":
         sys.stdout.buffer.write(pdf)
         sys.stdout.buffer.flush()
@@ -187,7 +209,8 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
         click.echo(f"Wrote {written}", err=True)
     if printing:
         try:
-            job = api.print_pdf(pdf, printer=params.get("printer"), copies=params["copies"], title="Discharge handout")
+            copies = params.get("copies") or 1
+            job = api.print_pdf(pdf, printer=params.get("printer"), copies=copies, title="Discharge handout")
         except KeyboardInterrupt:
             if written is None:
                 raise

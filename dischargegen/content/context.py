@@ -5,13 +5,20 @@ Templates see exactly these names (and the filters ``longdate`` and ``time``)::
     patient.name, patient.dob, patient.mrn       text; dob a date or none; mrn text or none
     procedure.id, procedure.title, procedure.version, procedure.reviewed
     procedure_date                               the date of the procedure
-    level, cause, surgeon                        text or none (cause: osteoporosis|cancer|trauma)
+    level, cause, surgeon                        text or none (cause: osteoporosis|cancer|trauma;
+                                                 surgeon: who did the procedure)
     follow_up                                    date and time of the follow-up visit, or none
+    follow_up_with                               whom the visit is with, or none
     blood_thinner_restart                        a date, or none ("ask before you restart")
-    medications[]: name, instructions            discharge medicines from the record
+    medications[]: name, dose, when, purpose     discharge medicines (each part text or none;
+                   instructions                  instructions: dose and when in one line)
+    contacts.daytime, contacts.after_hours, contacts.booking
+                                                 each none or .number "(617) 555-0100" and
+                                                 .reaches "the spine clinic" (or none)
     restrictions[]: kind, limit, ends, duration, text
-                                                 limit "10 lb (4.5 kg)" or none; ends a date;
-                                                 duration "6 weeks"; text for kind "custom"
+                                                 in the order they end; limit "10 lb (4.5 kg)"
+                                                 or none; ends a date; duration "6 weeks";
+                                                 text for kind "custom"
     restriction.<kind>                           the same object by kind, or none when removed
     timeline.<key>                               dates from the procedure's [timeline] defaults
     values.<key>.<name>                          other defaults from the procedure's [values]
@@ -37,6 +44,8 @@ CONTEXT_NAMES = frozenset(
         "cause",
         "surgeon",
         "follow_up",
+        "follow_up_with",
+        "contacts",
         "blood_thinner_restart",
         "medications",
         "restrictions",
@@ -72,7 +81,8 @@ def _view(item: Restriction, units: Units) -> RestrictionView:
 
 
 def build_context(handout: Handout, procedure: Procedure, options: RenderOptions) -> dict[str, Any]:
-    views = [_view(r, handout.facility.units) for r in handout.restrictions]
+    ordered = sorted(handout.restrictions, key=lambda r: r.ends)  # stable: same day, given order
+    views = [_view(r, handout.facility.units) for r in ordered]
     by_kind: dict[str, RestrictionView | None] = {kind: None for kind in procedure.restrictions}
     by_kind.update({v.kind: v for v in views if v.kind != "custom"})
     context = {
@@ -83,6 +93,8 @@ def build_context(handout: Handout, procedure: Procedure, options: RenderOptions
         "cause": handout.cause,
         "surgeon": handout.surgeon,
         "follow_up": handout.follow_up,
+        "follow_up_with": handout.follow_up_with,
+        "contacts": handout.contacts,
         "blood_thinner_restart": handout.blood_thinner_restart,
         "medications": list(handout.medications),
         "restrictions": views,

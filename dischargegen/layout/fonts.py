@@ -14,9 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from reportlab.lib.colors import Color, black
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import RenderError
 
@@ -106,17 +108,89 @@ def _family_for_word(word: str, body: frozenset[int]) -> Family:
     return FALLBACKS[-1]  # pragma: no cover - a word split across fallbacks: set per character below
 
 
-def markup(text: str) -> str:
-    """``text`` escaped for a ReportLab Paragraph, with words outside the body font's coverage
-    wrapped in ``<font name=...>``. The text is data: nothing in it becomes markup."""
+def face(family: Family, bold: bool) -> str:
+    """The registered name of a family's regular or bold face."""
+    return f"{family.name}-Bold" if bold else family.name
+
+
+def pieces(text: str) -> list[tuple[Family, str]]:
+    """``text`` cut into runs that one family each can set, a whole word to a family."""
     body = register(BODY)
     if body.issuperset(map(ord, text)):  # the common case: all in the body font
-        return escape(text)
-    out: list[str] = []
+        return [(BODY, text)]
+    out: list[tuple[Family, str]] = []
     for word in _WORD.findall(text):
         family = _family_for_word(word, body)
-        chunk = escape(word)
-        if family is not BODY:
-            chunk = f'<font name="{family.name}">{chunk}</font>'
-        out.append(chunk)
-    return "".join(out)
+        if out and out[-1][0] is family:
+            out[-1] = (family, out[-1][1] + word)
+        else:
+            out.append((family, word))
+    return out
+
+
+def markup(text: str, bold: bool = False) -> str:
+    """``text`` escaped for a ReportLab Paragraph, with words outside the body font's coverage
+    wrapped in ``<font name=...>``, in the bold face of that family when ``bold`` (a bold
+    paragraph style or a ``<b>`` run: ReportLab would set a named fallback face regular). The
+    text is data: nothing in it becomes markup."""
+    return "".join(
+        escape(chunk) if family is BODY else f'<font name="{face(family, bold)}">{escape(chunk)}</font>'
+        for family, chunk in pieces(text)
+    )
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width of ``text`` set on one line by :func:`draw_text`."""
+    return sum(pdfmetrics.stringWidth(chunk, face(family, bold), size) for family, chunk in pieces(text))
+
+
+class Label(NamedTuple):
+    """A line of text to draw later, with others, in one text object (see :func:`draw_labels`)."""
+
+    x: float
+    y: float
+    text: str
+    size: float
+    bold: bool = False
+    align: str = "left"
+    color: Color = black
+
+
+def draw_labels(canv: Canvas, labels: list[Label]) -> None:
+    """Draw many short lines of text at once: one PDF text object, fonts and colours set only
+    when they change (a calendar's day numbers)."""
+    if not labels:
+        return
+    text = canv.beginText()
+    font, color = ("", 0.0), None
+    for label in labels:
+        runs = [(face(family, label.bold), chunk) for family, chunk in pieces(label.text)]
+        widths = [pdfmetrics.stringWidth(chunk, name, label.size) for name, chunk in runs]
+        x = label.x - (sum(widths) / 2 if label.align == "center" else sum(widths) if label.align == "right" else 0)
+        if label.color != color:
+            color = label.color
+            text.setFillColor(color)
+        for (name, chunk), advance in zip(runs, widths, strict=True):
+            if (name, label.size) != font:
+                font = (name, label.size)
+                text.setFont(name, label.size)
+            text.setTextOrigin(x, label.y)
+            text.textOut(chunk)
+            x += advance
+    canv.drawText(text)
+
+
+def draw_text(
+    canv: Canvas, x: float, y: float, text: str, size: float, bold: bool = False, align: str = "left"
+) -> float:
+    """Draw ``text`` on one line with the bundled fonts (never a base-14 font) and the fallbacks,
+    its baseline at ``y``; ``align`` is where ``x`` is: left, center or right. Returns the width."""
+    runs = [(face(family, bold), chunk) for family, chunk in pieces(text)]
+    widths = [pdfmetrics.stringWidth(chunk, name, size) for name, chunk in runs]
+    width = sum(widths)
+    x -= width / 2 if align == "center" else width if align == "right" else 0
+    for (name, chunk), advance in zip(runs, widths, strict=True):
+        canv.setFont(name, size)
+        canv.drawString(x, y, chunk)
+        x += advance
+    return width

@@ -11,8 +11,12 @@ from ..errors import RenderError
 from ..model import Handout, RenderOptions
 from .flowables import Builder
 from .fonts import BODY, markup
-from .pages import MARGIN, PAGE_SIZES, Frame, header_height, numbered_canvas
+from .pages import MARGIN, PAGE_SIZES, Frame, header_height, numbered_canvas, unbreakable
 from .styles import styles
+
+# The text column: at most about 75 characters of body text a line (36 em of Atkinson Hyperlegible,
+# whose average character is 0.45 em), as wide as the page allows in large print.
+MEASURE_EM = 36.0
 
 
 def render(document: Document, handout: Handout, options: RenderOptions) -> bytes:
@@ -20,15 +24,18 @@ def render(document: Document, handout: Handout, options: RenderOptions) -> byte
     tree = document.tree
     style = styles(options.large_print)
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
+    text_width = min(page_size[0] - 2 * MARGIN, MEASURE_EM * style.size)
+    side = (page_size[0] - text_width) / 2
     attrs = tree.attrs
     frame = Frame(
-        header_left=f"<b>{markup(attrs.get('header', ''))}</b>",
-        header_right=markup(attrs.get("subheader", "")),
+        header_left=f"<b>{markup(unbreakable(attrs.get('header', '')), bold=True)}</b>",
+        header_right=markup(unbreakable(attrs.get("subheader", ""))),
         footer_left=markup(attrs.get("footer", "")),
         page_label=lambda page, pages: markup(
             attrs.get("page_label", "{page} / {pages}").replace("{pages}", str(pages)).replace("{page}", str(page))
         ),
-        sample_mark=markup(attrs["sample_label"]) if options.sample and attrs.get("sample_label") else None,
+        text_width=text_width,
+        sample_mark=markup(attrs["sample_label"], bold=True) if options.sample and attrs.get("sample_label") else None,
     )
     buffer = io.BytesIO()
     top = MARGIN * 0.6 + header_height(style) + style.size * 0.3
@@ -36,8 +43,8 @@ def render(document: Document, handout: Handout, options: RenderOptions) -> byte
     doc = SimpleDocTemplate(
         buffer,
         pagesize=page_size,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
+        leftMargin=side,
+        rightMargin=side,
         topMargin=top,
         bottomMargin=bottom,
         title=document.title,
@@ -50,7 +57,8 @@ def render(document: Document, handout: Handout, options: RenderOptions) -> byte
         initialFontName=BODY.name,
         initialFontSize=style.size,
     )
-    flowables = Builder(style, doc.width).handout(tree)
+    region = getattr(handout.facility, "region", None)  # the calendar's first weekday follows it
+    flowables = Builder(style, doc.width, handout.language, region).handout(tree)
     if handout.facility.logo:
         flowables.insert(0, _logo(handout.facility.logo, style.size * 4))
     try:

@@ -30,6 +30,8 @@ class Styles(NamedTuple):
     alert_title: ParagraphStyle
     small: ParagraphStyle
     footer: ParagraphStyle
+    cell: ParagraphStyle  # a table cell
+    cell_head: ParagraphStyle  # a table's header cell
     size: float  # the body size in points
 
     @property
@@ -45,14 +47,16 @@ def styles(large_print: bool) -> Styles:
     bold = f"{BODY.name}-Bold"
 
     def style(name: str, **kw: object) -> ParagraphStyle:
-        base = dict(fontName=BODY.name, fontSize=size, leading=leading, alignment=TA_LEFT, spaceAfter=size * 0.35)
+        base = dict(
+            fontName=BODY.name, fontSize=size, leading=leading, alignment=TA_LEFT, spaceAfter=size * 0.35, allowWidows=0
+        )
         base.update(kw)
         return ParagraphStyle(name, **base)  # type: ignore[arg-type]
 
     heading_size = size + (4 if large_print else 2.5)
     return Styles(
         body=style("body"),
-        bullet=style("bullet", spaceAfter=size * 0.2),
+        bullet=style("bullet", spaceAfter=size * 0.12),
         title=style("title", fontName=bold, fontSize=size + 8, leading=(size + 8) * 1.2, spaceAfter=size * 0.3),
         lead=style("lead", fontSize=size + 1, leading=(size + 1) * 1.3, spaceAfter=size * 0.5),
         heading=style(
@@ -69,5 +73,7 @@ def styles(large_print: bool) -> Styles:
         ),
         small=style("small", fontSize=size * 0.8, leading=size * 0.8 * 1.3),
         footer=style("footer", fontSize=13 if large_print else 8.5, leading=(13 if large_print else 8.5) * 1.25),
+        cell=style("cell", leading=size * 1.2, spaceAfter=0),
+        cell_head=style("cell_head", fontName=bold, leading=size * 1.2, spaceAfter=0),
         size=size,
     )

@@ -71,6 +71,15 @@ def _check_template(procedure: Procedure, language: str, settings: Settings, tod
                 meta,
             )
         )
+    if settings.config.facility.phone is None:
+        result.findings.append(
+            Finding(
+                Level.WARNING,
+                "phone",
+                "the facility config gives no daytime number: handouts print a line to write it in",
+                str(settings.config.path) if settings.config.path else None,
+            )
+        )
     if not any(sign.get("tier") == Tier.EMERGENCY for sign in procedure.warning_signs.values()):
         result.findings.append(Finding(Level.FAIL, TemplateProblem.METADATA, "no warning sign in the 911 tier", meta))
     seen_errors: set[tuple[str, str | None, int | None]] = set()

@@ -20,16 +20,23 @@ SAMPLE_FULL: dict[str, Any] = {
     "level": "T12 and L1",
     "surgeon": "Dr. Annabelle Worthington-Smythe",
     "follow_up": "2026-12-09 10:30",
+    "follow_up_with": "Dr. Annabelle Worthington-Smythe",
     "blood_thinner_restart": "2026-11-27",
     "medications": [
-        {"name": "Oxycodone 5 mg", "instructions": "Take 1 pill every 6 hours if you need it for pain."},
-        {"name": "Acetaminophen 500 mg", "instructions": "Take 2 pills every 8 hours."},
-        {"name": "Docusate 100 mg", "instructions": "Take 1 pill 2 times a day while you take oxycodone."},
-        {"name": "Alendronate 70 mg", "instructions": "Take 1 pill each Monday with a full glass of water."},
+        "Oxycodone 5 mg|1 pill|every 6 hours if you need it|pain",
+        "Acetaminophen 500 mg|2 pills|every 8 hours|pain",
+        "Docusate 100 mg|1 pill|2 times a day while you take oxycodone|to keep stools soft",
+        "Alendronate 70 mg|1 pill|each Monday, with a full glass of water|strong bones",
     ],
     "restrictions": [{"kind": "custom", "text": "No golf or tennis", "duration": "8w"}],
 }
-SAMPLE_FACILITY = Facility(name="Riverside Spine Center", phone="555-010-0100", phone_24h="555-010-0199")
+SAMPLE_FACILITY = Facility(
+    name="Riverside Spine Center",
+    phone="617-555-0100",
+    phone_24h="617-555-0199",
+    clinic="the spine clinic",
+    phone_24h_reaches="the doctor on call",
+)
 
 
 @dataclass(frozen=True)
@@ -66,13 +73,13 @@ def sample_facts(procedure: Procedure, language: str, variant: Variant) -> dict[
 
 def sample_handout(procedure: Procedure, language: str, variant: Variant, settings: Settings) -> Handout:
     """The sample handout of a variant; with all fields, facility lines missing from the config are filled in."""
-    handout = make_handout(sample_facts(procedure, language, variant), settings)
     if variant.full:
-        facility = handout.facility
+        facility = settings.config.facility
         filled = facility._replace(
-            name=facility.name or SAMPLE_FACILITY.name,
-            phone=facility.phone or SAMPLE_FACILITY.phone,
-            phone_24h=facility.phone_24h or SAMPLE_FACILITY.phone_24h,
+            **{
+                key: getattr(facility, key) or getattr(SAMPLE_FACILITY, key)
+                for key in ("name", "phone", "phone_24h", "clinic", "phone_24h_reaches")
+            }
         )
-        handout = handout._replace(facility=filled)
-    return handout
+        settings = settings._replace(config=settings.config._replace(facility=filled))
+    return make_handout(sample_facts(procedure, language, variant), settings)

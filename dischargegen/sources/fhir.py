@@ -335,12 +335,8 @@ def _follow_up(
             continue
         if best is None or not _not_before(start, best[0]):
             best = (start, entry)
-    if best is None:
-        return
-    bundle.validate(best[1])
-    match = _CLOCK.match(best[0])
-    assert match is not None
-    facts["follow_up"], paths["follow_up"] = f"{match.group(1)} {match.group(2)}", f"{best[1].path}.start"
+    if best is not None:
+        facts["follow_up"], paths["follow_up"] = best[0], f"{best[1].path}.start"
 
 
 def _for_patient(bundle: Bundle, appointment: Entry, patient: Entry) -> bool:
@@ -374,15 +370,33 @@ def _medications(bundle: Bundle, patient: Entry, facts: dict[str, Any], paths: d
         name = _medication_name(bundle, entry)
         if not name:
             raise SourceError(f"{entry.path}.medication[x]", "the discharge MedicationRequest names no medicine")
-        texts = [
-            d["text"].strip()
-            for d in resource.get("dosageInstruction") or []
-            if isinstance(d.get("text"), str) and d["text"].strip()
-        ]
         paths[f"medications[{len(meds)}]"] = entry.path
-        meds.append({"name": name, "instructions": "; ".join(texts) or None})
+        meds.append({"name": name, **_dosage(resource)})
     if meds:
         facts["medications"] = meds
+
+
+def _dosage(resource: dict[str, Any]) -> dict[str, str | None]:
+    """How much (``doseAndRate.doseQuantity``), when (the dosage text, else its timing's text)
+    and what for (``reasonCode``), from a validated MedicationRequest."""
+    dosages = resource.get("dosageInstruction") or []
+    when = [d.get("text") or (d.get("timing") or {}).get("code", {}).get("text") for d in dosages]
+    doses = []
+    for dosage in dosages:
+        for rate in dosage.get("doseAndRate") or []:
+            quantity = rate.get("doseQuantity") or {}
+            if quantity.get("value") is not None:
+                unit = quantity.get("unit") or quantity.get("code") or ""
+                doses.append(f"{quantity['value']:g} {unit}".strip())
+    reasons = [
+        c.get("text") or next((x.get("display") for x in c.get("coding", []) if x.get("display")), None)
+        for c in resource.get("reasonCode") or []
+    ]
+    return {
+        "dose": "; ".join(doses) or None,
+        "when": "; ".join(w.strip() for w in when if isinstance(w, str) and w.strip()) or None,
+        "purpose": ", ".join(r for r in reasons if isinstance(r, str) and r.strip()) or None,
+    }
 
 
 def _medication_name(bundle: Bundle, entry: Entry) -> str | None:

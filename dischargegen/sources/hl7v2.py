@@ -5,7 +5,9 @@ endings, optionally after a UTF-8 byte-order mark, in the character set MSH-18 d
 UTF-8, else Latin-1). The segments are split on the message's own encoding characters (MSH-1,
 MSH-2) and the values read are unescaped (HL7 v2.5 section 2.7; see :mod:`.hl7_text`). Read:
 
-PID-3 (the repetitions whose CX.5 is ``MR``), PID-5, PID-7, PID-15, PV1-45, PR1-3, PR1-5, PR1-11.
+PID-3 (the repetitions whose CX.5 is ``MR``), PID-5, PID-7, PID-15, PV1-45, PR1-3, PR1-5, PR1-11,
+and where a message carries them: ROL-12 (a number to call) and RXE-2/3/5/7/27 or
+RXO-1/2/4/7/20 (discharge medicines: name, amount, units, instructions, indication).
 Every problem is a :class:`~dischargegen.errors.SourceError` naming the HL7 field, e.g. ``PID-5``;
 no message quotes the input. Ambiguity is an error, not "the first wins": one PID segment, at
 most one PV1, one MR number in PID-3. Work is bounded: at most 10,000 segments, and a field that
@@ -130,11 +132,16 @@ def read_message(data: bytes, codes: CodeMap, *, procedure: str | None = None) -
     pr1s = [line for line in lines if line[:3] == "PR1"]
     pr1_segments = [segment(line, "PR1" if len(pr1s) == 1 else f"PR1[{n}]", 11) for n, line in enumerate(pr1s, 1)]
     pending += _procedure(pr1_segments, codes, procedure, facts, paths)
+    _medications(
+        [segment(line, f"{line[:3]}[{n}]", 27) for n, line in enumerate(_all(lines, "RXE", "RXO"), 1)], facts, paths
+    )
     discharge = segment(pv1_line, "PV1", 45).value(45) if pv1_line else ""
+    rol_phones = [_phone(segment(line, "ROL", 12), 12) for line in _all(lines, "ROL")]
     return Record(
         facts=facts,
         paths=paths,
         pending=pending,
+        facility_phone=next((phone for phone in rol_phones if phone), None),
         context=Hl7Context(
             separators=encoding.separators,
             pid=pid_line,
@@ -227,6 +234,42 @@ class _Segment:
         if sub > len(parts):
             return ""
         return unescape(parts[sub - 1], self.encoding, self.charset, f"{self.label}-{number}").strip()
+
+
+def _all(lines: list[str], *names: str) -> list[str]:
+    return [line for line in lines if line[:3] in names]
+
+
+def _medications(segments: list[_Segment], facts: dict[str, Any], paths: dict[str, str]) -> None:
+    """Discharge medicines from RXE (or RXO) segments, where a message carries them: the give
+    code's text, the amount and units, the administration instructions and the indication."""
+    meds: list[dict[str, str | None]] = []
+    for rx in segments:
+        pharmacy = rx.label.startswith("RXE")
+        code, amount, units, how, why = (2, 3, 5, 7, 27) if pharmacy else (1, 2, 4, 7, 20)
+        name = rx.value(code, 2) or rx.value(code, 1)
+        if not name:
+            continue
+        dose = " ".join(part for part in (rx.value(amount), rx.value(units, 2) or rx.value(units, 1)) if part)
+        paths[f"medications[{len(meds)}]"] = rx.label
+        meds.append(
+            {
+                "name": name,
+                "dose": dose or None,
+                "when": rx.value(how, 2) or rx.value(how, 1) or None,
+                "purpose": rx.value(why, 2) or rx.value(why, 1) or None,
+            }
+        )
+    if meds:
+        facts["medications"] = meds
+
+
+def _phone(segment: _Segment, number: int) -> str:
+    """An XTN telephone number: its unformatted form (component 12), the formatted one
+    (component 1), or country, area and local number (components 5, 6, 7)."""
+    whole = segment.value(number, 12) or segment.value(number, 1)
+    parts = [segment.value(number, component) for component in (5, 6, 7)]
+    return whole or ("+" + " ".join(p for p in parts if p) if parts[0] else " ".join(p for p in parts if p))
 
 
 def _only(lines: list[str], name: str, why: str) -> str | None:
