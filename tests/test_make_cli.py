@@ -312,3 +312,11 @@ def test_language_fallback_is_said(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*BASE, "--lang", "es-MX", "-o", "a.pdf"])
     assert result.exit_code == 0
     assert "Warning: language: no kyphoplasty template in 'es-MX'; the handout is in 'en'" in result.stderr
+
+
+def test_a_logo_that_is_not_an_image_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "logo.png").write_text("not a picture", encoding="utf-8")
+    (tmp_path / "c.toml").write_text('[facility]\nlogo = "logo.png"\n', encoding="utf-8")
+    result = run(*BASE, "--config", "c.toml", "-o", "a.pdf")
+    assert_usage_error(result, "facility.logo")
+    assert "is not a PNG or JPEG image" in result.stderr and not (tmp_path / "a.pdf").exists()
