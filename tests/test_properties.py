@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dischargegen.api import FACT_FIELDS
 from dischargegen.cli import main
 
 EXAMPLES = int(os.environ.get("DISCHARGEGEN_PROPERTY_EXAMPLES", "2500"))
@@ -120,23 +121,7 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
-FACT_KEYS = [
-    "name",
-    "date",
-    "dob",
-    "mrn",
-    "level",
-    "cause",
-    "surgeon",
-    "follow_up",
-    "restrictions",
-    "no_restrictions",
-    "blood_thinner_restart",
-    "medications",
-    "language",
-    "procedure",
-    "large_print",
-]
+FACT_KEYS = [*FACT_FIELDS, "large_print"]
 
 
 @RUNS
