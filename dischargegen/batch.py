@@ -505,7 +505,3 @@ def _write_row(
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
