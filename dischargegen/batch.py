@@ -24,37 +24,29 @@ Safe to stop and to run beside others:
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
-import fcntl
 import json
 import multiprocessing
 import os
 import resource
 import signal
-import stat
-import sys
 import threading
-import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 from .api import code_map, handout_from_record, load_settings
 from .ehr import Wants, convert, read_record
 from .errors import DischargeError, InputError, OutputError, SourceError, describe
 from .model import Handout, InputKind, RenderOptions
+from .processes import LOCK_FILE, Signals, die_with_parent, folder_lock, stop_pool, watch_parent
 from .sinks.files import AtomicFile, check_target, default_filename, write_atomic
 from .sources import MAX_INPUT_BYTES, read_input
 from .sources.fhir_bundle import model
 
 SUFFIXES = {".json": InputKind.FHIR, ".ndjson": InputKind.FHIR, ".hl7": InputKind.HL7, ".txt": InputKind.HL7}
-LOCK_FILE = ".dischargegen.lock"
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -196,32 +188,11 @@ def _init_worker(config: BatchSettings, parent: int | None, inherited_lock: int 
     if inherited_lock is not None:
         with contextlib.suppress(OSError):
             os.close(inherited_lock)
-    if not _die_with_parent() and parent is not None:
-        threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+    if not die_with_parent() and parent is not None:
+        threading.Thread(target=watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
     if parent is not None and os.getppid() != parent:  # the batch ended before the above took hold
         os.kill(os.getpid(), signal.SIGTERM)
     _load_state(config)
-
-
-def _die_with_parent() -> bool:
-    """Ask Linux to send this process SIGTERM when its parent ends; False where it cannot.
-
-    The kernel watches the thread that forked the worker: the pool forks them all in the thread
-    that submits the jobs (no ``max_tasks_per_child``), which outlives the pool."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent: int) -> None:
-    """The fallback: end this worker within a second of its parent's end."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _read_job(job: Job) -> bytes:
@@ -327,97 +298,7 @@ def _results(
         if finished:
             pool.shutdown(wait=True)
         else:
-            _stop_pool(pool)
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """End the workers now (SIGTERM, then SIGKILL after 5 s), dropping the jobs not started."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + 5.0
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
-            process.kill()
-            process.join(1.0)
-
-
-class _Stop(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM arrived: stop the batch, keep what is done."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__()
-        self.signum = signum
-
-
-class _Signals:
-    """While a batch runs (in the main thread), SIGINT and SIGTERM stop it between rows: a
-    signal that arrives while a row's files and summary line are written, or once the batch
-    is finishing, takes effect after the row (or not at all), so that the summary names every
-    file written and is never lost. Later signals are ignored while the batch stops."""
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.signum: int | None = None
-        self.defer = False
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _Signals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if os.getpid() != self.pid:  # a worker forked before its initializer reset this
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        if self.signum is not None:
-            return  # already stopping
-        self.signum = signum
-        if not self.defer:
-            raise _Stop(signum)
-
-    @contextlib.contextmanager
-    def deferred(self) -> Iterator[None]:
-        """Hold a signal off until the block is done, then stop."""
-        self.defer = True
-        yield
-        self.defer = False
-        if self.signum is not None:
-            raise _Stop(self.signum)
-
-
-@contextlib.contextmanager
-def _folder_lock(outdir: Path) -> Iterator[int]:
-    """Hold an exclusive lock on ``outdir`` (its ``.dischargegen.lock``) or fail at once."""
-    path = outdir / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise OutputError(f"{path}: is a symbolic link") from None
-        raise OutputError(f"{outdir}: cannot write: {exc.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OutputError(f"{path}: is not a regular file")
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OutputError(f"{outdir}: another batch is writing to this folder") from None
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot lock: {exc.strerror}") from None
-        yield fd
-    finally:
-        os.close(fd)
+            stop_pool(pool)
 
 
 def run_batch(
@@ -450,7 +331,7 @@ def run_batch(
         raise OutputError(f"{summary_path}: is one of the inputs")
     report = BatchReport()
     claimed: dict[str, int] = {}
-    with _Signals() as signals, _folder_lock(outdir) as lock, AtomicFile(summary_path, commit_on_error=True) as summary:
+    with Signals() as signals, folder_lock(outdir) as lock, AtomicFile(summary_path, commit_on_error=True) as summary:
         use_process = workers <= 1 if in_process is None else in_process
         results = _results(jobs, config, workers, use_process, lock)
         try:
@@ -460,7 +341,7 @@ def run_batch(
                 if progress is not None:
                     progress(1)
             signals.defer = True  # finishing: the summary goes into place whatever arrives now
-        except KeyboardInterrupt as exc:  # _Stop, or Ctrl-C from a caller's thread or callback
+        except KeyboardInterrupt as exc:  # Stop, or Ctrl-C from a caller's thread or callback
             signals.defer = True
             results.close()  # the workers end before the summary is put in place
             signum = getattr(exc, "signum", int(signal.SIGINT))

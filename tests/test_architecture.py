@@ -41,6 +41,7 @@ STAGES = {
     "api": ENTRY,
     "ehr": ENTRY,
     "batch": ENTRY,
+    "processes": ENTRY,
     "qa": ENTRY,
     "cli": ENTRY,
     "__main__": ENTRY,
