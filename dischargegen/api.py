@@ -26,7 +26,7 @@ from .catalog import Catalog, Procedure, load_catalog
 from .config import Config, check_overrides, load_config
 from .content.build import Document, build_document
 from .errors import InputError
-from .facts import DefaultInForce, build_handout, restriction_defaults, timeline_defaults
+from .facts import DefaultInForce, build_handout, parse_cause, restriction_defaults, timeline_defaults
 from .facts import handout_from_record as _handout_from_record
 from .layout.fonts import first_unprintable
 from .layout.render import render
@@ -286,10 +286,8 @@ def preview_pdf(
         raise InputError(
             "language", f"no {procedure.id} template in that language (there is: {', '.join(procedure.languages)})"
         )
-    chosen = cause.lower() if cause else None
-    if chosen is not None and chosen not in procedure.causes:
-        raise InputError("cause", f"not a cause of this procedure (known: {', '.join(procedure.causes)})")
-    variant = Variant(Cause(chosen) if chosen else None, True, large_print)
+    chosen = parse_cause(cause, procedure)
+    variant = Variant(chosen, True, large_print)
     handout = sample_handout(procedure, language, variant, settings)
     pdf = render_pdf(handout, settings, RenderOptions(large_print=large_print, sample=True))
     name = f"sample-{procedure.id}-{language}{'-' + chosen if chosen else ''}{'-large' if large_print else ''}.pdf"

@@ -90,7 +90,7 @@ def build_handout(
     dob = _optional_date(facts.get("dob"), "dob", today)
     if dob is not None and dob > procedure_date:
         raise InputError("dob", "is after the procedure date")
-    cause = _cause(text(facts.get("cause"), "cause"), procedure)
+    cause = parse_cause(text(facts.get("cause"), "cause"), procedure)
     follow_up = None
     if facts.get("follow_up") not in (None, ""):
         follow_up = local_time(parse_datetime(facts["follow_up"], "follow_up"), facility.timezone)
@@ -112,7 +112,7 @@ def build_handout(
         procedure_date=procedure_date,
         restrictions=_restrictions(facts, procedure, config, procedure_date, text),
         timeline=_timeline(procedure, config, procedure_date),
-        facility=config.facility,
+        facility=facility,
         level=text(facts.get("level"), "level", max_length=40),
         cause=cause,
         surgeon=_person(text(facts.get("surgeon"), "surgeon"), facility),
@@ -129,7 +129,8 @@ def _person(name: str | None, facility: Facility) -> str | None:
     return cased(name, facility.name_case) if name else None
 
 
-def _cause(text: str | None, procedure: Procedure) -> Cause | None:
+def parse_cause(text: str | None, procedure: Procedure) -> Cause | None:
+    """One of the procedure's causes, in any case; None for none."""
     if text is None:
         return None
     cause = text.lower()

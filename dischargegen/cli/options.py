@@ -168,6 +168,9 @@ def merge_facts(base: dict[str, Any], explicit: dict[str, Any]) -> dict[str, Any
 
 
 def load(params: dict[str, Any]) -> Settings:
+    """The settings the options name; checks first the delivery options, before any work is done."""
+    if params.get("copies") is not None and not (params.get("to_printer") or params.get("printer")):
+        raise InputError("copies", "--copies needs --print or --printer")
     return api.load_settings(params.get("config_path"), params.get("templates_dir"))
 
 
@@ -198,8 +201,6 @@ def deliver(pdf: bytes, handout: Handout, params: dict[str, Any]) -> Path | None
     output = params.get("output")
     printing = bool(params.get("to_printer") or params.get("printer"))
     written: Path | None = None
-    if params.get("copies") is not None and not printing:
-        raise InputError("copies", "--copies needs --print or --printer")
     if output == "-":
         sys.stdout.buffer.write(pdf)
         sys.stdout.buffer.flush()

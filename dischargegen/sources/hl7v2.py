@@ -268,8 +268,9 @@ def _phone(segment: _Segment, number: int) -> str:
     """An XTN telephone number: its unformatted form (component 12), the formatted one
     (component 1), or country, area and local number (components 5, 6, 7)."""
     whole = segment.value(number, 12) or segment.value(number, 1)
-    parts = [segment.value(number, component) for component in (5, 6, 7)]
-    return whole or ("+" + " ".join(p for p in parts if p) if parts[0] else " ".join(p for p in parts if p))
+    country, area, local = (segment.value(number, component) for component in (5, 6, 7))
+    national = " ".join(part for part in (area, local) if part)
+    return whole or (f"+{country} {national}" if country else national)
 
 
 def _only(lines: list[str], name: str, why: str) -> str | None:
