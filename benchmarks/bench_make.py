@@ -2,8 +2,10 @@
 
     python benchmarks/bench_make.py [--runs N]
 
-Prints the warm render time per handout (median); the warm layout time of the handout with its
-calendar and pictograms next to the same handout without them (target 1.3x); the cold wall time
+Prints the warm render time per handout (median); the warm render time of the handout (with its
+calendar and pictograms) next to the handout before issue 9 (content 1.0.0, kept in
+`benchmarks/baseline-1.0.0/`), measured alternately in one process (target 1.3x), and next to
+the same handout with its calendar and pictograms taken out; the cold wall time
 of `dischargegen make` next to `python -c "import click, jinja2, reportlab.platypus"`, and of
 `dischargegen --help` next to `python -c "import click"`. Cold runs alternate with their floors so that machine load
 affects both alike. Targets: make within 1.3x its floor, --help within 1.2x.
@@ -40,34 +42,52 @@ def wall(argv: list[str], cwd: Path) -> float:
 
 
 def _without_pictures(node: Any) -> None:
-    """The document as it was before the actionable handout: no calendar, no pictograms."""
+    """The same document with no calendar and no pictograms."""
     node.children = [child for child in node.children if child.tag != "calendar"]
     node.attrs.pop("icon", None)
     for child in node.children:
         _without_pictures(child)
 
 
-def warm_pictures(runs: int) -> tuple[float, float]:
-    """Warm render of the full handout (calendar and pictograms) and of the same handout with
-    both taken out, measured alternately in this process."""
+def warm_side_by_side(runs: int) -> dict[str, float]:
+    """Median warm render (document and layout) of the handout, of the handout before issue 9,
+    and of the handout without its calendar and pictograms, measured alternately."""
     from dischargegen.api import RenderOptions, layout_pdf, load_settings, make_document, make_handout
 
-    # The draft actionable content draws a calendar and pictograms; the shipped content does not yet.
-    drafts = Path(__file__).resolve().parent.parent / "docs" / "drafts" / "issue-9" / "templates"
-    settings = load_settings(templates_dir=drafts if drafts.is_dir() else None)
-    handout = make_handout({**FACTS, "phone": "617-555-0100", "follow_up": "2026-12-08 10:30"}, settings)
+    facts = {
+        **FACTS,
+        "phone": "617-555-0100",
+        "medications": [
+            "Acetaminophen 500 mg|2 pills|every 8 hours|pain",
+            "Docusate 100 mg|1 pill|2 times a day|soft stools",
+        ],
+    }
     options = RenderOptions()
-    full = make_document(handout, settings, options)
-    plain = make_document(handout, settings, options)
+    now = load_settings()
+    before = load_settings(templates_dir=Path(__file__).resolve().parent / "baseline-1.0.0")
+    handout, old = make_handout(facts, now), make_handout(facts, before)
+    plain = make_document(handout, now, options)
     _without_pictures(plain.tree)
-    layout_pdf(full, handout, options), layout_pdf(plain, handout, options)  # fonts, icons loaded
-    with_pictures, without = [], []
+
+    def full() -> None:
+        layout_pdf(make_document(handout, now, options), handout, options)
+
+    def previous() -> None:
+        layout_pdf(make_document(old, before, options), old, options)
+
+    def without() -> None:
+        layout_pdf(plain, handout, options)
+
+    cases = {"handout": full, "before issue 9": previous, "without pictures": without}
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for run in cases.values():
+        run()  # fonts, icons and templates loaded
     for _ in range(runs):
-        for document, times in ((full, with_pictures), (plain, without)):
+        for name, run in cases.items():
             start = time.perf_counter()
-            layout_pdf(document, handout, options)
-            times.append(time.perf_counter() - start)
-    return statistics.median(with_pictures), statistics.median(without)
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def warm_render(runs: int) -> float:
@@ -108,13 +128,17 @@ def main() -> None:
                 base.append(wall(floor, cwd))
             results[name] = (statistics.median(ours), statistics.median(base), target)
     warm = warm_render(30)
-    pictures, plain = warm_pictures(30)
+    side = warm_side_by_side(30)
     print(f"{'measure':<34}{'median':>10}{'floor':>10}{'ratio':>8}{'target':>8}")
     print(f"{'warm render, one handout':<34}{warm * 1000:>8.1f}ms")
-    verdict = "ok" if pictures / plain <= 1.3 else "OVER"
+    ratio = side["handout"] / side["before issue 9"]
     print(
-        f"{'warm layout, calendar + pictograms':<34}{pictures * 1000:>8.1f}ms{plain * 1000:>8.1f}ms"
-        f"{pictures / plain:>8.2f}{1.3:>7.1f}x {verdict}   (floor: the same without them)"
+        f"{'warm render vs before issue 9':<34}{side['handout'] * 1000:>8.1f}ms{side['before issue 9'] * 1000:>8.1f}ms"
+        f"{ratio:>8.2f}{1.3:>7.1f}x {'ok' if ratio <= 1.3 else 'OVER'}   (floor: content 1.0.0)"
+    )
+    print(
+        f"{'layout without calendar, icons':<34}{side['without pictures'] * 1000:>8.1f}ms"
+        f"   (the pictures cost {(side['handout'] - side['without pictures']) * 1000:.1f} ms with the document)"
     )
     for name, (ours, base, target) in results.items():
         label = f"cold dischargegen {name}"

@@ -57,7 +57,7 @@ HEALTHICONS = {
     "home": "home",
     "pool": "swim",
 }
-OWN = ("driving", "bath", "shower", "stairs")
+OWN = ("driving", "bath", "shower", "stairs", "squat", "log-roll")
 KAPPA = 0.5522847498  # a quarter circle as one cubic Bezier
 
 

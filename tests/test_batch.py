@@ -131,7 +131,8 @@ def test_batch_wide_options_apply_to_every_input(tmp_path: Path) -> None:
     assert row["status"] == "ok"
     pdf = Path(row["outputs"][0]).read_bytes()
     text = pdf_text(pdf)
-    assert "Friday, November 20, 2026" in text and "Do not drive until Wednesday, November 25, 2026" in text
+    assert "Friday, November 20, 2026: Your kyphoplasty." in text
+    assert "Wednesday, November 25, 2026: You may drive again" in text  # --restriction driving=5d
     assert max(body_font_sizes(pdf)) >= 18  # large print
     result = CliRunner().invoke(main, ["batch", str(source), "--outdir", "again", *options])
     assert result.exit_code == 1  # no date: the record has none, and none was given

@@ -54,6 +54,12 @@ def test_duration_words() -> None:
     assert Duration(6, "w").words == "6 weeks"
 
 
+# The start of each limit's line in the calendar legend, after its date.
+LIFTING = "You may lift more than 10 lb (4.5 kg) again."
+DRIVING = "You may drive again,"
+SOAKING = "You may soak in a bath, pool or hot tub again."
+
+
 @pytest.mark.parametrize(
     ("procedure_date", "expected"),
     [
@@ -64,6 +70,7 @@ def test_duration_words() -> None:
     ],
 )
 def test_printed_end_dates(render, procedure_date: str, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Each limit's legend line opens with the day it ends: "<weekday, month day, year>: You may ..."."""
     text = pdf_text(render({"date": procedure_date}))
-    for when in expected:
-        assert f"until {when}" in text
+    for when, what in zip(expected, (LIFTING, DRIVING, SOAKING), strict=True):
+        assert f"{when}: {what}" in text

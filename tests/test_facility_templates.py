@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -29,7 +30,8 @@ def test_facility_folder_adds_a_procedure_and_overrides_one() -> None:
     own = make_handout({"name": "Ann Lee", "date": "2026-11-24"}, settings)
     text = pdf_text(render_pdf(own, settings))
     assert "Our team fixed a broken bone in your spine" in text
-    assert "version 1.0.0-riverside" in text
+    assert "Kyphoplasty handout 1.0.0-rsc (2026-11-25)" in text  # the facility's version, not the shipped one
+    assert "1.1.0" not in text
 
 
 def test_templates_dir_from_the_config_and_list_shows_the_origin(tmp_path: Path) -> None:
@@ -47,6 +49,12 @@ def test_facility_templates_are_checked_like_shipped_ones() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "2 template(s) checked: 0 failed" in result.output
+    # the override is checked in large print too (4 causes x 2 sets of facts), within four pages
+    large = [line for line in result.output.splitlines() if line.startswith("kyphoplasty") and ", large " in line]
+    assert len(large) == 8, result.output
+    for row in large:
+        pages = re.search(r", large\s+(\d+)\s", row)
+        assert pages is not None and 1 <= int(pages.group(1)) <= 4, row
 
 
 BROKEN = [

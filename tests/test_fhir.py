@@ -131,9 +131,10 @@ def test_explicit_options_win_over_the_record(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "h.pdf").read_bytes())
-    assert "L3" in text and "T12" not in text
-    assert "Dr. Ann Smith" in text and "Hilpert" not in text
-    assert "Do not drive until Wednesday, June 20, 2018" in text
+    assert "Dr. Ann Smith fixed the broken bone in your spine (at L3)." in text
+    assert "T12" not in text and "Hilpert" not in text
+    assert "Wednesday, June 20, 2018: You may drive again" in text  # 5 days, not the default 2
+    assert "Keep your bones strong" in text
 
 
 def test_default_file_name_carries_no_patient_name(tmp_path: Path) -> None:
@@ -207,8 +208,9 @@ def test_vertebroplasty_code_picks_its_own_template(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     handout = pdf_text((tmp_path / "vp.pdf").read_bytes())
     assert "Going home after your vertebroplasty" in handout
-    assert "Friday, June 15, 2018" in handout
-    assert "until Friday, September 7, 2018" in handout  # lifting: 12 weeks after the procedure
+    assert "Friday, June 15, 2018: Your vertebroplasty." in handout
+    # lifting: 12 weeks after the procedure
+    assert "Friday, September 7, 2018: You may lift more than 10 lb (4.5 kg) again." in handout
 
 
 def test_unmapped_procedure_takes_procedure_and_date_from_the_options(tmp_path: Path) -> None:
@@ -224,8 +226,10 @@ def test_unmapped_procedure_takes_procedure_and_date_from_the_options(tmp_path: 
     )
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "h.pdf").read_bytes())
-    assert "Peter James Chalmers" in text and "you had a vertebroplasty on Friday, November 20, 2026" in text
-    assert "Friday, February 12, 2027" in text  # vertebroplasty's 12-week lifting limit, from the given date
+    assert "Peter James Chalmers" in text and "Going home after your vertebroplasty" in text
+    assert "Friday, November 20, 2026: Your vertebroplasty." in text
+    # vertebroplasty's 12-week lifting limit, from the given date
+    assert "Friday, February 12, 2027: You may lift more than 10 lb (4.5 kg) again." in text
 
 
 def test_the_organizations_phone_prints_when_valid_for_the_facilitys_region(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -74,11 +75,15 @@ def test_every_option(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "out.pdf").read_bytes())
     assert "MRN 0012345" in text and "March 2, 1948" in text
-    assert "5 lb (2.3 kg)" in text and "until Tuesday, December 15, 2026" in text  # 3 weeks
-    assert "Do not drive until Tuesday, December 8, 2026" in text  # 2 weeks
-    assert "No golf until Tuesday, December 22, 2026" in text
+    assert "Dr. Ann Smith fixed the broken bone in your spine (at T12)." in text
+    assert "Your follow-up visit is on Tuesday, December 8, 2026 at 10:30 AM." in text
+    assert "Tuesday, December 15, 2026: You may lift more than 5 lb (2.3 kg) again." in text  # 3 weeks
+    # driving ends (2 weeks) on the day of the visit: one legend line for both, after one date
+    assert "Tuesday, December 8, 2026: You may drive again, if you take no opioid pain pills" in text
+    assert "muscle relaxers. Visit at 10:30 AM." in text and text.count("You may drive again") == 1
+    assert "Tuesday, December 22, 2026: No golf: you may start again." in text  # 4 weeks
     assert "soak" not in text
-    assert "Thursday, November 26, 2026" in text
+    assert "If you take one, start it again on Thursday, November 26, 2026." in text
     assert "Keep your bones strong" in text
 
 
@@ -103,9 +108,10 @@ def test_stdout_and_json_input(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes.startswith(b"%PDF-")
     text = pdf_text(result.stdout_bytes)
-    assert "Ann Lee" in text and "Thursday, December 31, 2026" in text
-    assert "10 lb (4.5 kg)" in text and "until Thursday, February 11, 2027" in text
-    assert "Thursday, January 14, 2027 at 9:00 AM" in text
+    assert "Ann Lee" in text and "Thursday, December 31, 2026: Your kyphoplasty." in text
+    assert "Thursday, February 11, 2027: You may lift more than 10 lb (4.5 kg) again." in text  # 6 weeks
+    assert "Your follow-up visit is on Thursday, January 14, 2027 at 9:00 AM." in text
+    assert "Thursday, January 14, 2027: Visit at 9:00 AM." in text
     assert list(tmp_path.glob("*.pdf")) == []
 
 
@@ -117,7 +123,8 @@ def test_options_beside_input_win(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = pdf_text((tmp_path / "x.pdf").read_bytes())
     assert "Bo Chen" in text and "Ann Lee" not in text
-    assert "Do not drive until Friday, November 27, 2026" in text
+    assert "Friday, November 27, 2026: You may drive again" in text  # 3 days, not the file's 1 week
+    assert text.count("You may drive again") == 1
 
 
 BAD = [
@@ -232,7 +239,7 @@ def test_config_facility_lines(tmp_path: Path) -> None:
     text = pdf_text(data)
     assert "Riverside Spine Center" in text
     assert "(617) 555-0100" in text and "(617) 555-0199" in text  # formatted for the US
-    assert "2.3 kg (5 lb)" in text and "until Tuesday, December 15, 2026" in text
+    assert "Tuesday, December 15, 2026: You may lift more than 2.3 kg (5 lb) again." in text  # kg first
     import io
 
     from pypdf import PdfReader
@@ -254,14 +261,19 @@ def test_default_config_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_no_config_no_placeholders(tmp_path: Path) -> None:
+    """A number nobody gave prints as a labelled line to write it in: never "None", never a dangling "call"."""
     assert run(*BASE, "-o", "a.pdf").exit_code == 0
     text = pdf_text((tmp_path / "a.pdf").read_bytes())
-    assert "Call your doctor if you have" in text
+    assert "Call your doctor for:" in text
     assert "None" not in text and "phone" not in text.lower()
-    assert "At night or on the weekend" not in text
+    assert re.search(r"For other problems, call _{10,}\. Call _{10,} to set up a follow-up visit", text)
+    for label in ("In the day", "Nights, weekends", "To book your visit"):
+        assert re.search(rf"{label} _{{10,}}", text), label
     (tmp_path / "c.toml").write_text('[facility]\nphone_24h = "6175550199"\n')
     assert run(*BASE, "--config", "c.toml", "-o", "b.pdf").exit_code == 0
-    assert "At night or on the weekend, call (617) 555-0199." in pdf_text((tmp_path / "b.pdf").read_bytes())
+    text = pdf_text((tmp_path / "b.pdf").read_bytes())
+    assert "Nights, weekends (617) 555-0199" in text
+    assert re.search(r"In the day _{10,}", text) and "Call your doctor for:" in text  # still no daytime number
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,8 @@ def test_list_shows_every_procedure_language_version_and_review_date() -> None:
     result = run("list")
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
-    assert rows["kyphoplasty"][1:4] == ["en", "1.0.0", "2026-11-25"]
-    assert rows["vertebroplasty"][1:4] == ["en", "1.0.0", "2026-11-26"]
+    assert rows["kyphoplasty"][1:4] == ["en", "1.1.0", "2026-11-28"]
+    assert rows["vertebroplasty"][1:4] == ["en", "1.1.0", "2026-11-28"]
     assert "shipped" in rows["vertebroplasty"]
 
 
@@ -48,8 +48,7 @@ def test_check_passes_on_every_shipped_template(shipped_report) -> None:  # type
             assert v.grade is not None and v.grade <= 6.0
             assert v.alert_911_page == 1
             assert v.long_sentences == [] and v.long_lists == []
-            if not v.variant.large_print:
-                assert v.pages is not None and v.pages <= 2
+            assert v.pages is not None and v.pages <= (4 if v.variant.large_print else 2)
 
 
 def test_check_cli_table_and_exit_status() -> None:
@@ -78,6 +77,7 @@ def test_check_json_names_only_the_procedures_asked_for() -> None:
         "alert_911_page",
     }
     assert variant["longest_sentence"]["words"] <= 20
+    assert report["limits"]["pages"] == 2 and report["limits"]["pages_large_print"] == 4
 
 
 def test_check_unknown_procedure_is_a_usage_error() -> None:
@@ -91,7 +91,7 @@ def test_review_date_over_24_months_is_a_warning_not_a_failure() -> None:
     assert report.ok
     warnings = [f for r in report.results for f in r.all_findings()]
     assert sorted((f.level, f.code) for f in warnings) == [("warning", "phone"), ("warning", "review")]
-    assert any("2026-11-26, more than 24 months ago" in f.message for f in warnings)
+    assert any("2026-11-28, more than 24 months ago" in f.message for f in warnings)
 
 
 def test_preview_is_marked_as_a_sample_on_every_page(tmp_path: Path) -> None:
@@ -121,21 +121,31 @@ def test_vertebroplasty_handout_shows_its_own_defaults_and_dates() -> None:
     pages = pdf_pages(render_pdf(handout, settings))
     text = " ".join(pages)
     assert "Going home after your vertebroplasty" in text
-    assert "Do not lift more than 10 lb (4.5 kg) until Tuesday, February 16, 2027." in text  # 12 weeks
-    assert "Do not bend, twist or do hard exercise until Tuesday, January 5, 2027." in text  # 6 weeks
-    assert "Do not drive until Thursday, November 26, 2026." in text
-    assert "Do not soak in a bath, pool or hot tub until Tuesday, December 1, 2026." in text
+    # each limit is a line of the calendar's legend: the day it ends, then what may start again
+    assert "Tuesday, November 24, 2026: Your vertebroplasty." in text
+    assert "Tuesday, February 16, 2027: You may lift more than 10 lb (4.5 kg) again." in text  # 12 weeks
+    assert "Tuesday, January 5, 2027: You may bend, twist and do hard exercise again." in text  # 6 weeks
+    assert (
+        "Thursday, November 26, 2026: You may drive again, if you take no opioid pain pills or muscle relaxers." in text
+    )  # 2 days
+    assert "Tuesday, December 1, 2026: You may soak in a bath, pool or hot tub again." in text  # 7 days
+    assert "Bone cement went in through a needle." in text
     assert "balloon" not in text  # that is kyphoplasty
-    call_911 = pages[0][pages[0].index("Call 911") : pages[0].index("Call your doctor")]
-    assert "You cannot control your bladder or bowels" in call_911
-    assert all("Vertebroplasty handout, version 1.0.0, reviewed 2026-11-26" in page for page in pages)
+    call_911 = pages[0][pages[0].index("Call 911 right away") : pages[0].index("Call your doctor")]
+    assert "New leaking of pee or poop, or you cannot pee." in call_911
+    assert all("Vertebroplasty handout 1.1.0 (2026-11-28)" in page for page in pages)
 
 
 def test_kyphoplasty_keeps_its_six_week_lifting_limit() -> None:
     settings = load_settings()
     text = pdf_text(render_pdf(make_handout({"name": "Ann Lee", "date": "2026-11-24"}, settings), settings))
-    assert "Do not lift more than 10 lb (4.5 kg) until Tuesday, January 5, 2027." in text
-    assert "balloon" in text
+    # six weeks, the same day as the end of hard exercise: one legend line, one date
+    assert (
+        "Tuesday, January 5, 2027: You may lift more than 10 lb (4.5 kg) again. A gallon of milk weighs about 8 lb."
+        " You may bend, twist and do hard exercise again." in text
+    )
+    assert text.count("January 5, 2027") == 1
+    assert "A small balloon made room for bone cement, then came out." in text
 
 
 def test_facility_config_changes_a_vertebroplasty_default(tmp_path: Path) -> None:
@@ -146,8 +156,9 @@ def test_facility_config_changes_a_vertebroplasty_default(tmp_path: Path) -> Non
     settings = load_settings(config)
     handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "procedure": "vertebroplasty"}, settings)
     text = pdf_text(render_pdf(handout, settings))
-    assert "Do not lift more than 2.3 kg (5 lb) until Tuesday, December 15, 2026." in text
-    assert "4 liter jug of milk weighs about 4 kg" in text
+    assert "Tuesday, December 15, 2026: You may lift more than 2.3 kg (5 lb) again." in text  # 3 weeks, in kg
+    assert "A 4 liter jug of milk weighs about 4 kg." in text and "gallon" not in text
+    assert "Tuesday, February 16, 2027" not in text  # the shipped 12 weeks is gone
 
 
 @pytest.mark.parametrize("procedure", SHIPPED)

@@ -91,7 +91,7 @@ def fact_options(*, from_record: bool) -> dict[str, Decorator]:
 
 
 RENDER_OPTIONS: list[Decorator] = [
-    click.option("--large-print", is_flag=True, default=None, help="Body text at 18 pt (more pages are fine)."),
+    click.option("--large-print", is_flag=True, default=None, help="Body text at 18 pt (up to 4 pages)."),
     click.option(
         "--page-size",
         type=click.Choice(list(PageSize), case_sensitive=False),

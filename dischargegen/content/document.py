@@ -42,7 +42,7 @@ from ..errors import TemplateError
 # The pictograms an element may name in ``icon``; ``no-NAME`` draws NAME in a prohibition sign.
 ICONS = frozenset(
     {"lifting", "bending", "driving", "bath", "pool", "shower", "bandage", "phone", "emergency", "doctor",
-     "warning", "medicine", "walking", "bed", "stairs", "calendar", "home"}
+     "warning", "medicine", "walking", "bed", "stairs", "calendar", "home", "squat", "log-roll"}
 )  # fmt: skip
 MARK_KINDS = ("procedure", "limit", "visit")
 CALENDAR_MAX_DAYS = 3 * 366  # the marks of one calendar span at most about three years
@@ -76,7 +76,7 @@ _IN_SECTION = {"p", "small", "ul", "alert", "dates", "checklist", "signatures", 
 CHILDREN: dict[str, frozenset[str]] = {
     "handout": frozenset({"title", "lead", "section", *_IN_SECTION}),
     "section": frozenset(_IN_SECTION),
-    "alert": frozenset({"p", "ul"}),
+    "alert": frozenset({"p", "ul", "dates"}),
     "ul": frozenset({"li"}),
     "dates": frozenset({"date"}),
     "checklist": frozenset({"check"}),
@@ -90,7 +90,8 @@ TEXT_ELEMENTS = frozenset({"title", "lead", "p", "small", "li", "date", "check",
 MAY_BE_EMPTY = frozenset({"td"})  # an empty cell is a write-in cell
 # Elements that must hold at least one child element.
 NOT_EMPTY = frozenset({"calendar", "table", "tr"})
-_SPACE = re.compile(r"\s+")
+XML_SPACE = " \t\r\n"  # white space as XML has it: a no-break space is a character, kept
+_SPACE = re.compile(f"[{XML_SPACE}]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -253,12 +254,12 @@ def _tidy(runs: list[Run]) -> list[Run]:
             out[-1] = Run(last.text + text, run.bold)
         elif text:
             out.append(Run(text, run.bold))
-    while out and out[0].text != "\n" and not out[0].text.strip():
+    while out and out[0].text != "\n" and not out[0].text.strip(XML_SPACE):
         out.pop(0)
     if out and out[0].text != "\n" and not out[0].blank:
-        out[0] = Run(out[0].text.lstrip(), out[0].bold)
-    while out and out[-1].text != "\n" and not out[-1].text.strip():
+        out[0] = Run(out[0].text.lstrip(XML_SPACE), out[0].bold)
+    while out and out[-1].text != "\n" and not out[-1].text.strip(XML_SPACE):
         out.pop()
     if out and out[-1].text != "\n" and not out[-1].blank:
-        out[-1] = Run(out[-1].text.rstrip(), out[-1].bold)
+        out[-1] = Run(out[-1].text.rstrip(XML_SPACE), out[-1].bold)
     return out

@@ -1,7 +1,8 @@
 """The ``<calendar>`` block: the patient's dates drawn as a month calendar, with a legend.
 
 Weeks mode (spans up to ``WEEKS_MAX`` weeks): one row per week from the first mark's week to
-the last mark's, the month's name and year beside the row where it starts, the weekdays on top.
+the last mark's, the month's name and year beside the row where it starts (short, "Nov 2026", in
+a narrow column), the weekdays on top.
 Months mode (longer spans): small month grids side by side. Either way every day has its
 number, and a marked day is drawn by its kind so that it reads in black-and-white print:
 
@@ -9,11 +10,12 @@ number, and a marked day is drawn by its kind so that it reads in black-and-whit
     limit       the number in a circle, the mark's icon small beside it
     visit       the day in a heavy box, the icon beside it
 
-The legend lists each mark in date order: the day drawn as in the calendar, the icon, the date
-in full and the mark's text. All text is drawn with the bundled (embedded) fonts, so it can be
-copied and searched; everything else is vector drawing. The calendar moves to the next page
-whole when it would not fit; on a page of its own it splits between week rows (the weekdays
-repeated) or between rows of months, and before the legend.
+The legend lists each marked day in date order: the day drawn as in the calendar, the icons of
+its marks, the date in full and the marks' texts. All text is drawn with the bundled (embedded)
+fonts, so it can be copied and searched; everything else is vector drawing. The grid moves to the next page whole
+when it would not fit (on a page of its own a grid taller than the page splits between week rows,
+the weekdays repeated, or between rows of months); the legend may go on over the page between
+any two of its lines, each of which has its own day and date.
 """
 
 from __future__ import annotations
@@ -24,16 +26,18 @@ from typing import NamedTuple
 
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
 
 from ..content.document import Node, Run, mark_date
 from .calendar_locale import CalendarWords
-from .fonts import Label, draw_labels, draw_text, markup, text_width
+from .fonts import Label, draw_labels, draw_text, text_width
 from .icons import draw_icon
 from .lists import at_top, frame_height
 from .styles import SHADE, Styles
+from .text import Text
 
 WEEKS_MAX = 16  # longer spans are drawn as small months
+CELL_EM = 2.4  # the width of a day that holds a circled number and an icon, in ems
 DARK = colors.HexColor("#1A1A1A")
 MUTED = colors.HexColor("#555555")
 GRID = colors.HexColor("#999999")
@@ -44,7 +48,16 @@ class Mark(NamedTuple):
     kind: str  # procedure, limit or visit
     icon: str | None
     runs: tuple[Run, ...]  # the mark's label
-    text: str  # the label as Paragraph markup
+
+
+class Start(NamedTuple):
+    """Where a band begins, so that the rest of a split calendar can be planned again for the
+    width of the frame it goes on in: a week (its first day), a month (its first day) or a
+    legend line (the index of its day among the marked days)."""
+
+    kind: str  # week, month or legend
+    day: date = date.min
+    line: int = 0
 
 
 class Band(NamedTuple):
@@ -53,11 +66,11 @@ class Band(NamedTuple):
     height: float
     kind: str  # head (weekday names), row (a week or a row of months), legend
     draw: Callable[[Canvas, float], None]
-    week: date = date.min  # the first day of a week row
+    start: Start = Start("head")
 
 
-def read_marks(node: Node, inline: Callable[[Node], str]) -> list[Mark]:
-    marks = [Mark(mark_date(m), m.attrs["kind"], m.attrs.get("icon"), tuple(m.runs), inline(m)) for m in node.children]
+def read_marks(node: Node) -> list[Mark]:
+    marks = [Mark(mark_date(m), m.attrs["kind"], m.attrs.get("icon"), tuple(m.runs)) for m in node.children]
     order = {"procedure": 0, "limit": 1, "visit": 2}
     return sorted(marks, key=lambda m: (m.day, order[m.kind]))
 
@@ -106,25 +119,39 @@ def draw_day(
 
 
 class Plan:
-    """The calendar's bands for one width."""
+    """The calendar's bands for one width, from ``begin`` (the whole calendar by default)."""
 
-    def __init__(self, marks: list[Mark], words: CalendarWords, styles: Styles, width: float) -> None:
+    def __init__(
+        self,
+        marks: list[Mark],
+        words: CalendarWords,
+        styles: Styles,
+        width: float,
+        begin: Start | None = None,
+        texts: dict[date, Text] | None = None,
+    ) -> None:
         self.marks, self.words, self.s, self.width = marks, words, styles, width
+        self.texts = {} if texts is None else texts  # each legend line's text, shared by a calendar's parts
         size = styles.size
         self.size = size
         self.labels: list[Label] = []  # the day numbers of the band being drawn
         self.by_day: dict[date, list[Mark]] = {}
         for mark in marks:
             self.by_day.setdefault(mark.day, []).append(mark)
+        self.days = list(self.by_day)  # the marked days in date order: the legend's lines
         first = words.first_day
         start, end = marks[0].day, marks[-1].day
         self.first_week = start - timedelta(days=(start.weekday() - first) % 7)
         self.last_week = end - timedelta(days=(end.weekday() - first) % 7)
         self.weeks = (self.last_week - self.first_week).days // 7 + 1
         self.start, self.end = start, end
-        self.first_row: Callable[[Band], Band] = lambda band: band  # a week row that starts a page
-        self.bands = self._weeks() if self.weeks <= WEEKS_MAX else self._months()
-        self.bands += self._legend()
+        begin = begin or Start("week" if self.weeks <= WEEKS_MAX else "month")
+        if begin.kind == "legend":
+            self.bands = self._legend(begin.line)
+        elif begin.kind == "week":
+            self.bands = self._weeks(max(begin.day, self.first_week)) + self._legend(0)
+        else:
+            self.bands = self._months(max(begin.day, start.replace(day=1))) + self._legend(0)
 
     # -- one day cell, as in the grid and in the legend --------------------------------------
 
@@ -135,19 +162,25 @@ class Plan:
 
     # -- weeks mode ----------------------------------------------------------------------------
 
-    def _weeks(self) -> list[Band]:
+    def _weeks(self, from_week: date) -> list[Band]:
         size = self.size
         label_size, number = size * 0.85, size * 0.95
-        months = []
-        week = self.first_week
-        for _ in range(self.weeks):
-            for day in (week + timedelta(days=i) for i in range(7)):
-                if day == week or day.day == 1:
-                    months.append(self.words.month(day))
-            week += timedelta(days=7)
-        label_w = max(text_width(m, label_size, bold=True) for m in months) + size * 0.6
+        firsts = [
+            day
+            for week in (self.first_week + timedelta(days=7 * w) for w in range(self.weeks))
+            for day in (week + timedelta(days=i) for i in range(7))
+            if day == week or day.day == 1
+        ]
+        # a narrow frame (a column) names the months short, to leave each day room for its icon
+        months = {d.replace(day=1) for d in firsts}
+        short = False
+        label_w = max(text_width(self.words.month(d), label_size, bold=True) for d in months) + size * 0.6
+        if (self.width - label_w) / 7 < size * CELL_EM:
+            short = True
+            label_w = max(text_width(self.words.month(d, True), label_size, bold=True) for d in months) + size * 0.6
         col = min((self.width - label_w) / 7, size * 4.2)
-        row_h = size * 1.3
+        icons = col >= size * CELL_EM * 0.9  # too narrow for an icon beside the number: the legend has it
+        row_h = self.s.body.leading  # a week is a line of text tall
         names = self.words.weekdays()
         if max(text_width(n, size * 0.8, bold=True) for n in names) > col * 0.92:
             names = self.words.weekdays("short")
@@ -162,26 +195,40 @@ class Plan:
             canv.setLineWidth(0.8)
             canv.line(0, top - size * 1.15, grid_w, top - size * 1.15)
 
+        def month_of(week: date, first_row: bool) -> date | None:
+            """The day whose month names a row: the month that begins in it; the first row names
+            the month of its first day in the span, and a month that began later in that row is
+            named on the row under it."""
+            days = [week + timedelta(days=i) for i in range(7)]
+            if first_row:
+                return max(week, self.start)
+            one = next((d for d in days if d.day == 1), None)
+            if one is None and week - timedelta(days=7) == from_week:
+                above = [d - timedelta(days=7) for d in days]
+                anchor = max(above[0], self.start)
+                one = next((d for d in above if d.day == 1 and d > anchor), None)
+            return one
+
         def row(week: date, first_row: bool) -> Callable[[Canvas, float], None]:
             def draw(canv: Canvas, top: float) -> None:
                 y = top - row_h
                 days = [week + timedelta(days=i) for i in range(7)]
-                label_day = next((d for d in days if d.day == 1), week if first_row else None)
+                label_day = month_of(week, first_row)
                 shaded = [i for i, day in enumerate(days) if (day.year * 12 + day.month) % 2]
                 if shaded:  # every other month lightly shaded: a run of days at the start or the end
                     canv.setFillColor(SHADE)
                     canv.rect(label_w + col * shaded[0], y, col * len(shaded), row_h, stroke=0, fill=1)
-                for i, day in enumerate(days):
-                    self.cell(canv, label_w + col * i, y, col, row_h, day, number, icons=True)
-                if label_day is not None:
-                    month = self.words.month(label_day)
+                if label_day is not None:  # first, so that copied text reads "Nov 2026 22 23 ..."
+                    month = self.words.month(label_day, short)
                     self.labels.append(Label(0, top - row_h / 2 - label_size * 0.35, month, label_size, True))
+                for i, day in enumerate(days):
+                    self.cell(canv, label_w + col * i, y, col, row_h, day, number, icons)
                 draw_labels(canv, self.labels)
                 self.labels.clear()
                 canv.setStrokeColor(GRID)
                 canv.setLineWidth(0.4)
                 canv.line(label_w, y, grid_w, y)
-                if label_day is not None and label_day.day == 1 and not first_row:  # a heavier rule: a new month
+                if label_day in days and label_day.day == 1 and not first_row:  # a heavier rule: a new month
                     canv.setStrokeColor(colors.black)
                     canv.setLineWidth(1)
                     canv.line(0, top, grid_w, top)
@@ -189,20 +236,15 @@ class Plan:
             return draw
 
         bands = [Band(size * 1.15, "head", head)]
-        week = self.first_week
-        for i in range(self.weeks):
-            bands.append(Band(row_h, "row", row(week, i == 0), week))
+        week = from_week
+        while week <= self.last_week:
+            bands.append(Band(row_h, "row", row(week, week == from_week), Start("week", week)))
             week += timedelta(days=7)
-
-        def first_row(band: Band) -> Band:
-            return Band(band.height, "row", row(band.week, True), band.week)
-
-        self.first_row = first_row
         return bands
 
     # -- months mode ---------------------------------------------------------------------------
 
-    def _months(self) -> list[Band]:
+    def _months(self, from_month: date) -> list[Band]:
         size = self.size
         gap = size * 0.9
         min_cell = size * 1.55
@@ -212,7 +254,7 @@ class Plan:
         title_h, names_h = size * 1.4, size * 1.1
         names = self.words.weekdays("short")
         months: list[date] = []
-        month = self.start.replace(day=1)
+        month = from_month
         while month <= self.end:
             months.append(month)
             month = (month + timedelta(days=32)).replace(day=1)
@@ -241,83 +283,94 @@ class Plan:
 
             return draw
 
-        return [Band(block_h, "row", row(months[i : i + per_row])) for i in range(0, len(months), per_row)]
+        return [
+            Band(block_h, "row", row(months[i : i + per_row]), Start("month", months[i]))
+            for i in range(0, len(months), per_row)
+        ]
 
     # -- legend ----------------------------------------------------------------------------------
 
-    def _legend(self) -> list[Band]:
+    def _legend(self, first: int) -> list[Band]:
+        """One line (or paragraph) for each marked day from the ``first`` (an index into
+        ``self.days``): the day drawn as in the grid, the marks' icons, the date and their texts."""
         size = self.size
-        swatch_w, swatch_h = size * 2.4, size * 1.3
+        swatch_w, swatch_h = size * 2.0, size * 1.3
         icon_size = size * 1.3
-        text_x = swatch_w + icon_size + size * 0.9
+        text_x = swatch_w + icon_size + size * 0.8
         bands = []
-        for i, mark in enumerate(self.marks):
-            line = self._one_line(mark, self.width - text_x)
-            para = None
-            if line is None:  # too long for a line, or a write-in line: a Paragraph wraps it
-                para = Paragraph(f"<b>{markup(self.words.full(mark.day), bold=True)}</b>: {mark.text}", self.s.body)
-                _, h = para.wrap(self.width - text_x, 1e6)
-            else:
-                h = self.s.body.leading
-            height = max(h, swatch_h) + size * 0.25 + (size * 0.5 if i == 0 else 0)
+        for i, day in enumerate(self.days[first:], start=first):
+            marks = self.by_day[day]
+            text = self.texts.get(day)
+            if text is None:
+                text = self.texts[day] = self._legend_text(day, marks, self.width - text_x)
+            _, h = text.wrap(self.width - text_x, 1e6)
+            icons = [m.icon for m in marks if m.icon]
+            stack = len(icons) * icon_size + (len(icons) - 1) * size * 0.2
+            height = max(h, swatch_h, stack) + size * 0.25 + (size * 0.5 if i == 0 else 0)
 
             def draw(
                 canv: Canvas,
                 top: float,
-                mark: Mark = mark,
-                para: Paragraph | None = para,
-                line: list[tuple[str, bool]] | None = line,
+                day: date = day,
+                marks: list[Mark] = marks,
+                icons: list[str] = icons,
+                text: Text = text,
                 first: bool = i == 0,
             ) -> None:
                 top -= size * 0.5 if first else 0
                 labels: list[Label] = []
-                swatch_y = top - swatch_h
                 draw_day(
-                    canv, 0, swatch_y, swatch_w, swatch_h, mark.day, [mark], size * 0.95, False, False, size, labels
+                    canv, 0, top - swatch_h, swatch_w, swatch_h, day, marks, size * 0.95, False, False, size, labels
                 )
-                if mark.icon:
-                    draw_icon(canv, mark.icon, swatch_w + size * 0.45, top - icon_size, icon_size)
-                if para is not None:
-                    para.drawOn(canv, text_x, top - para.height)
-                elif line is not None:  # on the first baseline, where a Paragraph would put it
-                    x, font = text_x, self.s.body.fontSize
-                    for text, bold in line:
-                        labels.append(Label(x, top - font, text, font, bold))
-                        x += text_width(text, font, bold)
+                for j, icon in enumerate(icons):  # one under the other, in the order of the texts
+                    draw_icon(
+                        canv, icon, swatch_w + size * 0.4, top - icon_size - j * (icon_size + size * 0.2), icon_size
+                    )
                 draw_labels(canv, labels)
+                text.wrap(self.width - text_x, 1e6)
+                text.drawOn(canv, text_x, top - text.height)
 
-            bands.append(Band(height, "legend", draw))
+            bands.append(Band(height, "legend", draw, Start("legend", line=i)))
         return bands
 
-    def _one_line(self, mark: Mark, width: float) -> list[tuple[str, bool]] | None:
-        """The legend line of a mark as (text, bold) runs when it fits on one line, else None."""
-        if any(run.blank or run.text == "\n" for run in mark.runs):
-            return None
-        line = [(self.words.full(mark.day) + ":", True), (" ", False), *((r.text, r.bold) for r in mark.runs)]
-        font = self.s.body.fontSize
-        if sum(text_width(text, font, bold) for text, bold in line) > width:
-            return None
-        return line
+    def _legend_text(self, day: date, marks: list[Mark], width: float) -> Text:
+        """A legend line's text: the date in bold (on one line when it fits), then the marks' texts."""
+        date_run = self.words.full(day) + ":"
+        if text_width(date_run, self.s.body.fontSize, True) <= width:
+            date_run = date_run.replace(" ", "\u00a0")  # the date never breaks
+        runs = [Run(date_run, bold=True)]
+        for mark in marks:
+            runs += [Run(" "), *mark.runs]
+        return Text(runs, self.s.body)
 
 
 class Calendar(Flowable):
-    """The calendar and its legend: kept together, split only at the top of an empty page."""
+    """The calendar grid, kept whole, and its legend, which may go on over the page."""
 
-    def __init__(self, marks: list[Mark], words: CalendarWords, styles: Styles, part: list[Band] | None = None) -> None:
+    def __init__(
+        self,
+        marks: list[Mark],
+        words: CalendarWords,
+        styles: Styles,
+        start: Start | None = None,
+        part: list[Band] | None = None,
+        texts: dict[date, Text] | None = None,
+    ) -> None:
         super().__init__()
         self.marks, self.words, self.s = marks, words, styles
-        self._part = part  # a part of a split calendar: its bands, already planned
+        self.texts: dict[date, Text] = {} if texts is None else texts
+        self.start = start  # the rest of a split calendar: where it goes on
+        self._part = part  # the first part of a split calendar: its bands, as planned for its frame
         self._planned: tuple[float, Plan] | None = None
-        self.spaceBefore = styles.space * 0.5
+        self.spaceBefore = styles.space * 0.5 if start is None else 0
         self.spaceAfter = styles.space
 
-    def _plan(self, width: float) -> Plan:
-        if self._planned is None or self._planned[0] != width:
-            self._planned = (width, Plan(self.marks, self.words, self.s, width))
-        return self._planned[1]
-
     def _bands(self, width: float) -> list[Band]:
-        return self._part if self._part is not None else self._plan(width).bands
+        if self._part is not None:
+            return self._part
+        if self._planned is None or abs(self._planned[0] - width) > 0.01:  # frames of one width differ in the last bits
+            self._planned = (width, Plan(self.marks, self.words, self.s, width, self.start, self.texts))
+        return self._planned[1].bands
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = available_width
@@ -328,25 +381,29 @@ class Calendar(Flowable):
         bands = self._bands(available_width)
         if sum(b.height for b in bands) <= available_height:
             return [self]
-        if not at_top(self) and sum(b.height for b in bands) <= frame_height(self):
-            return []  # kept together: the whole calendar goes to the next page
-        used, k = 0.0, 0
+        k = 0
+        used = 0.0
         while k < len(bands) and used + bands[k].height <= available_height:
             used += bands[k].height
             k += 1
-        rows_before = sum(1 for b in bands[:k] if b.kind == "row")
-        if rows_before == 0:
-            if not at_top(self):
-                return []  # not even one row fits here: start on the next page
-            k = min(len(bands) - 1, max(k, 2))  # a page too short for one row: draw it anyway
-        rest = bands[k:]
-        head = next((b for b in bands if b.kind == "head"), None)
-        if head is not None and rest and rest[0].kind == "row":
-            # the weekday names again above the rest of the weeks, and the month beside the first
-            rest = [head, self._plan(available_width).first_row(rest[0]), *rest[1:]]
-        first = Calendar(self.marks, self.words, self.s, bands[:k])
+        grid = sum(1 for b in bands if b.kind != "legend")
+        if k >= grid:  # the grid fits: the legend goes on over the page (each line has its own date)
+            if k == 0:
+                return []
+        elif not at_top(self) and sum(b.height for b in bands[:grid]) <= frame_height(self):
+            return []  # the grid is kept whole: it goes to the next page
+        else:  # a grid taller than its frame: split between rows, two at least going on
+            if sum(1 for b in bands[k:grid] if b.kind == "row") == 1 and k > 3:
+                k -= 1
+            if not any(b.kind == "row" for b in bands[:k]):
+                if not at_top(self):
+                    return []  # not even one row fits here: start on the next page
+                k = min(len(bands) - 1, max(k, 2))  # a page too short for one row: draw it anyway
+        # the rest is planned again for its own frame: weeks go on under the weekday names again,
+        # with the month beside the first row
+        first = Calendar(self.marks, self.words, self.s, part=bands[:k])
         first.spaceAfter = 0
-        return [first, Calendar(self.marks, self.words, self.s, rest)]
+        return [first, Calendar(self.marks, self.words, self.s, start=bands[k].start, texts=self.texts)]
 
     def draw(self) -> None:
         top = self.height

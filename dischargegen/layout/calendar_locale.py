@@ -35,13 +35,27 @@ class CalendarWords:
         names = self.locale.days["stand-alone"][width]
         return [str(names[(self.first_day + i) % 7]) for i in range(7)]
 
-    def month(self, day: date) -> str:
-        """ "November 2026": the month's stand-alone name and the year."""
-        return str(format_date(day, "LLLL y", locale=self.locale))
+    def month(self, day: date, short: bool = False) -> str:
+        """ "November 2026" (``short``: "Nov 2026"): the month's stand-alone name and the year."""
+        return self._format(day.replace(day=1), "LLL y" if short else "LLLL y")
 
     def full(self, day: date) -> str:
         """ "Tuesday, January 5, 2027", as the templates' ``longdate`` prints it."""
-        return str(format_date(day, "full", locale=self.locale))
+        return self._format(day, "full")
+
+    def _format(self, day: date, pattern: str) -> str:
+        """A date in ``pattern``, kept: a calendar asks for each month and day several times, and a
+        batch for the same ones in handout after handout."""
+        key = (self.language, day, pattern)
+        text = _FORMATTED.get(key)
+        if text is None:
+            if len(_FORMATTED) >= 4096:
+                _FORMATTED.clear()
+            text = _FORMATTED[key] = str(format_date(day, pattern, locale=self.locale))
+        return text
+
+
+_FORMATTED: dict[tuple[str, date, str], str] = {}
 
 
 @lru_cache(maxsize=16)

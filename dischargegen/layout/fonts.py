@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -113,11 +113,26 @@ def face(family: Family, bold: bool) -> str:
     return f"{family.name}-Bold" if bold else family.name
 
 
-def pieces(text: str) -> list[tuple[Family, str]]:
-    """``text`` cut into runs that one family each can set, a whole word to a family."""
+# Spaces the body font lacks, set as the no-break space it has (Babel writes "10:30\u202fAM"):
+# the same meaning, and no fallback font embedded for one space.
+_SPACES = str.maketrans({"\u202f": "\u00a0", "\u2007": "\u00a0", "\u2009": " ", "\u2002": " ", "\u2003": " "})
+
+
+CACHED_CHARS = 64  # texts up to this long are measured and cut once per process (words, numbers)
+
+
+def pieces(text: str) -> tuple[tuple[Family, str], ...]:
+    """``text`` cut into runs that one family each can set, a whole word to a family (a short
+    text once per process: the same words and day numbers are set again and again)."""
+    return _cut(text) if len(text) <= CACHED_CHARS else _cut.__wrapped__(text)
+
+
+@lru_cache(maxsize=16384)
+def _cut(text: str) -> tuple[tuple[Family, str], ...]:
     body = register(BODY)
+    text = text.translate(_SPACES)
     if body.issuperset(map(ord, text)):  # the common case: all in the body font
-        return [(BODY, text)]
+        return ((BODY, text),)
     out: list[tuple[Family, str]] = []
     for word in _WORD.findall(text):
         family = _family_for_word(word, body)
@@ -125,7 +140,7 @@ def pieces(text: str) -> list[tuple[Family, str]]:
             out[-1] = (family, out[-1][1] + word)
         else:
             out.append((family, word))
-    return out
+    return tuple(out)
 
 
 def markup(text: str, bold: bool = False) -> str:
@@ -140,7 +155,13 @@ def markup(text: str, bold: bool = False) -> str:
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """The width of ``text`` set on one line by :func:`draw_text`."""
+    """The width of ``text`` set on one line by :func:`draw_text` (a short text's kept: lines are
+    broken word by word, and the same words come back in handout after handout)."""
+    return _width(text, size, bold) if len(text) <= CACHED_CHARS else _width.__wrapped__(text, size, bold)
+
+
+@lru_cache(maxsize=16384)
+def _width(text: str, size: float, bold: bool) -> float:
     return sum(pdfmetrics.stringWidth(chunk, face(family, bold), size) for family, chunk in pieces(text))
 
 
@@ -165,9 +186,12 @@ def draw_labels(canv: Canvas, labels: list[Label]) -> None:
     font, color = ("", 0.0), None
     for label in labels:
         runs = [(face(family, label.bold), chunk) for family, chunk in pieces(label.text)]
-        widths = [pdfmetrics.stringWidth(chunk, name, label.size) for name, chunk in runs]
+        if len(runs) == 1:  # one font: the width is kept
+            widths = [text_width(label.text, label.size, label.bold)]
+        else:
+            widths = [pdfmetrics.stringWidth(chunk, name, label.size) for name, chunk in runs]
         x = label.x - (sum(widths) / 2 if label.align == "center" else sum(widths) if label.align == "right" else 0)
-        if label.color != color:
+        if label.color is not color and label.color != color:
             color = label.color
             text.setFillColor(color)
         for (name, chunk), advance in zip(runs, widths, strict=True):
@@ -175,7 +199,8 @@ def draw_labels(canv: Canvas, labels: list[Label]) -> None:
                 font = (name, label.size)
                 text.setFont(name, label.size)
             text.setTextOrigin(x, label.y)
-            text.textOut(chunk)
+            # what textOut writes, without the width it would measure again to move the cursor
+            text._code.append(text._formatText(chunk))  # type: ignore[attr-defined]  # ReportLab's own
             x += advance
     canv.drawText(text)
 

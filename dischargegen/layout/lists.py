@@ -4,7 +4,7 @@
 and splits only between items, never leaving fewer than two items on either side (no lone
 bullet at the foot or the top of a page). ``HeadWith`` keeps a heading on the page of the start
 of its first block; ``Beside`` sets an icon to the left of a flowable (a heading, a box title);
-``Box`` rules a warning box around its blocks.
+``Box`` rules a warning box around its blocks (and may go on over the page, its title repeated).
 """
 
 from __future__ import annotations
@@ -169,15 +169,33 @@ class Beside(Flowable):
 
 
 class Box(Flowable):
-    """Flowables in a ruled box on a background: a warning. It moves to the next page whole."""
+    """Flowables in a ruled box on a background: a warning. A box that does not fit moves to the
+    next page whole, unless ``may_split``: then, when the page has room for its title and the
+    start of its blocks, it goes on over the page (between blocks or list items, with no lone
+    item on either side), its title (``titled``: the first block) repeated at the top."""
 
     def __init__(
-        self, content: list[Flowable], pad: float, border: float, color: Color, background: Color | None
+        self,
+        content: list[Flowable],
+        pad: float,
+        border: float,
+        color: Color,
+        background: Color | None,
+        titled: bool = False,
+        may_split: bool = False,
     ) -> None:
         super().__init__()
         self.content, self.pad, self.border = content, pad, border
         self.color, self.background = color, background
+        self.titled, self.may_split = titled, may_split
         self._placed: list[tuple[Flowable, float]] = []  # each flowable and its height
+
+    def _frame_extra(self) -> float:
+        """The height of the box around its blocks (padding and rules)."""
+        return self.pad + self.border
+
+    def _gap(self, before: Flowable, after: Flowable) -> float:
+        return max(before.getSpaceAfter(), after.getSpaceBefore())
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         inner = available_width - 2 * self.pad - self.border
@@ -186,11 +204,40 @@ class Box(Flowable):
         for i, flowable in enumerate(self.content):
             _, h = flowable.wrapOn(self.canv, inner, available_height)
             if i:
-                height += max(self.content[i - 1].getSpaceAfter(), flowable.getSpaceBefore())
+                height += self._gap(self.content[i - 1], flowable)
             self._placed.append((flowable, h))
             height += h
         self.width, self.height = available_width, height + self.pad * 0.4 + self.border / 2
         return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        self.wrap(available_width, available_height)
+        if self.height <= available_height or not self.may_split:
+            return []
+        inner = available_width - 2 * self.pad - self.border
+        room = available_height - self._frame_extra()
+        taken: list[Flowable] = []
+        for i, (flowable, h) in enumerate(self._placed):
+            gap = self._gap(self.content[i - 1], flowable) if i else 0.0
+            if h + gap <= room:
+                taken.append(flowable)
+                room -= h + gap
+                continue
+            # only a list goes on over the page inside a box; other blocks move whole
+            parts = flowable.splitOn(self.canv, inner, room - gap) if isinstance(flowable, ItemList) else []
+            if len(parts) >= 2 and not isinstance(parts[0], ActionFlowable):
+                taken.append(parts[0])
+                rest = [*parts[1:], *self.content[i + 1 :]]
+            else:
+                rest = list(self.content[i:])
+            break
+        if len(taken) <= int(self.titled):  # not even the title and a block's start: move whole
+            return []
+        title = [self.content[0]] if self.titled else []
+        first = Box(taken, self.pad, self.border, self.color, self.background, self.titled)
+        again = Box([*title, *rest], self.pad, self.border, self.color, self.background, self.titled, True)
+        again.spaceAfter = self.spaceAfter
+        return [first, again]
 
     def draw(self) -> None:
         canv, half = self.canv, self.border / 2

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import io
 
-from reportlab.platypus import Image, SimpleDocTemplate
+from reportlab.platypus import BaseDocTemplate, Image
 
 from ..content.build import Document
 from ..errors import RenderError
 from ..model import Handout, RenderOptions
 from .flowables import Builder
 from .fonts import BODY, markup
-from .pages import MARGIN, PAGE_SIZES, Frame, header_height, numbered_canvas, unbreakable
+from .pages import PAGE_SIZES, PageFrame, geometry, numbered_canvas, page_templates, unbreakable
 from .styles import styles
-
-# The text column: at most about 75 characters of body text a line (36 em of Atkinson Hyperlegible,
-# whose average character is 0.45 em), as wide as the page allows in large print.
-MEASURE_EM = 36.0
 
 
 def render(document: Document, handout: Handout, options: RenderOptions) -> bytes:
@@ -24,29 +20,20 @@ def render(document: Document, handout: Handout, options: RenderOptions) -> byte
     tree = document.tree
     style = styles(options.large_print)
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
-    text_width = min(page_size[0] - 2 * MARGIN, MEASURE_EM * style.size)
-    side = (page_size[0] - text_width) / 2
     attrs = tree.attrs
-    frame = Frame(
+    frame = PageFrame(
         header_left=f"<b>{markup(unbreakable(attrs.get('header', '')), bold=True)}</b>",
         header_right=markup(unbreakable(attrs.get("subheader", ""))),
         footer_left=markup(attrs.get("footer", "")),
         page_label=lambda page, pages: markup(
             attrs.get("page_label", "{page} / {pages}").replace("{pages}", str(pages)).replace("{page}", str(page))
         ),
-        text_width=text_width,
         sample_mark=markup(attrs["sample_label"], bold=True) if options.sample and attrs.get("sample_label") else None,
     )
     buffer = io.BytesIO()
-    top = MARGIN * 0.6 + header_height(style) + style.size * 0.3
-    bottom = MARGIN * 0.5 + style.footer.leading * 2 + style.size * 0.6
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         buffer,
         pagesize=page_size,
-        leftMargin=side,
-        rightMargin=side,
-        topMargin=top,
-        bottomMargin=bottom,
         title=document.title,
         subject=attrs.get("subject", ""),
         author=handout.facility.name or "",
@@ -58,15 +45,18 @@ def render(document: Document, handout: Handout, options: RenderOptions) -> byte
         initialFontSize=style.size,
     )
     region = getattr(handout.facility, "region", None)  # the calendar's first weekday follows it
-    flowables = Builder(style, doc.width, handout.language, region).handout(tree)
+    head, rest = Builder(style, handout.language, region).handout(tree)
     if handout.facility.logo:
-        flowables.insert(0, _logo(handout.facility.logo, style.size * 4))
+        head.insert(0, _logo(handout.facility.logo, style.size * 4))
+    page = geometry(frame, style, page_size)
+    templates, flowables = page_templates(page, style, head, rest, columns=not options.large_print)
+    doc.addPageTemplates(templates)
     try:
-        doc.build(flowables, canvasmaker=numbered_canvas(frame, style))
+        doc.build(flowables, canvasmaker=numbered_canvas(frame, style, page))
     except RenderError:
         raise
     except Exception as exc:  # ReportLab reports layout failures as bare exceptions
-        raise RenderError(f"cannot lay out the handout ({type(exc).__name__})") from None
+        raise RenderError(f"cannot lay out the handout ({type(exc).__name__})") from exc
     return buffer.getvalue()
 
 

@@ -42,8 +42,8 @@ class Styles(NamedTuple):
 
 @lru_cache(maxsize=2)
 def styles(large_print: bool) -> Styles:
-    size = 18.0 if large_print else 12.5
-    leading = size * 1.3
+    size = 18.0 if large_print else 12.0
+    leading = size * (1.25 if large_print else 1.3)  # large print: 22.5 pt, a little more than single spacing
     bold = f"{BODY.name}-Bold"
 
     def style(name: str, **kw: object) -> ParagraphStyle:
@@ -53,7 +53,7 @@ def styles(large_print: bool) -> Styles:
         base.update(kw)
         return ParagraphStyle(name, **base)  # type: ignore[arg-type]
 
-    heading_size = size + (4 if large_print else 2.5)
+    heading_size = size + 2 if large_print else size + 2.5  # large print: 20 pt headings (ACB Large Print Guidelines)
     return Styles(
         body=style("body"),
         bullet=style("bullet", spaceAfter=size * 0.12),

@@ -1,10 +1,12 @@
-"""Running text: a paragraph set directly when it fits on one line, else by ReportLab's
-Paragraph; the Paragraph markup of runs; write-in lines."""
+"""Running text: paragraphs broken into lines at spaces and set directly, as ReportLab's
+Paragraph would set them (a Paragraph still sets text with a line break or an overlong word);
+the Paragraph markup of runs; write-in lines."""
 
 from __future__ import annotations
 
 import math
 
+from reportlab import rl_config
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
@@ -55,18 +57,55 @@ def inline(runs: list[Run], size: float = 12.5, bold: bool = False, keep: float 
     return "".join(parts)
 
 
+Line = list[tuple[str, bool]]  # a line of (text, bold) runs
+
+
+def break_lines(runs: list[tuple[str, bool]], width: float, size: float) -> list[Line] | None:
+    """(text, bold) runs broken into lines at most ``width`` wide at spaces, as a Paragraph breaks
+    them; each line a list of runs. A no-break space keeps its words on one line. None when a
+    word is wider than the line (a Paragraph splits such a word)."""
+    words: list[tuple[str, bool, bool]] = []  # (word, bold, a space before it)
+    space = False
+    for text, bold in runs:
+        for i, word in enumerate(text.split(" ")):
+            space = space or i > 0
+            if word:
+                words.append((word, bold, space))
+                space = False
+    lines: list[Line] = [[]]
+    x, spaces = 0.0, 0.0  # the line's width so far, and the width of its spaces
+    for word, bold, space in words:
+        w = text_width(word, size, bold)
+        if w > width:
+            return None
+        gap = text_width(" ", size, bold) if space and lines[-1] else 0.0
+        # as a Paragraph does, a line may run into its spaces' shrinkage (rl_config.spaceShrinkage)
+        if lines[-1] and x + gap + w > width + (spaces + gap) * rl_config.spaceShrinkage:
+            lines.append([])
+            x, gap, spaces = 0.0, 0.0, 0.0
+        piece = " " + word if gap else word
+        if lines[-1] and lines[-1][-1][1] == bold:
+            lines[-1][-1] = (lines[-1][-1][0] + piece, bold)
+        else:
+            lines[-1].append((piece, bold))
+        x, spaces = x + gap + w, spaces + gap
+    return lines
+
+
 def blank_length(size: float) -> int:
     """How many underscores make a write-in line ``BLANK_INCHES`` long at type ``size``."""
     return math.ceil(BLANK_INCHES * 72 / stringWidth("_", BODY.name, size))
 
 
 class Text(Flowable):
-    """A paragraph of runs. Most lines of a handout (headings, list items, table cells) fit on
-    one line: those are set directly, in one text object, where a Paragraph would put them
-    (the same height, first baseline and fonts). Longer text is handed to a Paragraph, which
-    wraps and splits it."""
+    """A paragraph of runs, set directly: one line in one text object, or lines broken at spaces
+    (:func:`break_lines`), each where a Paragraph would put it (the same height, baselines and
+    fonts), and split between lines over a page (never one line alone at either side). Text with
+    a line break, or a word too long for its line, is handed to a Paragraph instead."""
 
-    def __init__(self, runs: list[Run], style: ParagraphStyle, bold: bool = False) -> None:
+    def __init__(
+        self, runs: list[Run], style: ParagraphStyle, bold: bool = False, lines: tuple[float, list[Line]] | None = None
+    ) -> None:
         super().__init__()
         self.runs, self.style, self.bold = runs, style, bold
         self.spaceBefore, self.spaceAfter = style.spaceBefore, style.spaceAfter
@@ -77,38 +116,83 @@ class Text(Flowable):
             pieces = [("_" * blank_length(font) if r.blank else r.text, r.bold or bold) for r in runs]
             self._line = [(t, b, text_width(t, font, b)) for t, b in pieces]
         self._line_width = sum(w for *_, w in self._line) if self._line is not None else math.inf
+        self._lines: dict[float, list[Line] | None] = {}  # by width: the lines, or None (a Paragraph)
+        self._part = lines  # a part of a split text: its width and lines, already set
 
     def paragraph(self, width: float = 0.0) -> Para:
-        """The Paragraph for text longer than a line; a bold phrase up to half of ``width`` (the
-        width it is first set at) stays on one line."""
+        """The Paragraph for text with a line break or an overlong word; a bold phrase up to half of
+        ``width`` (the width it is first set at) stays on one line."""
         if self._para is None:
             self._para = Para(inline(self.runs, self.style.fontSize, self.bold, keep=width * 0.5), self.style)
         return self._para
 
+    @property
+    def line_width(self) -> float:
+        """The width of the text set on one line (infinite when it holds a line break)."""
+        return self._line_width
+
     def one_line(self, width: float) -> bool:
-        return self._line_width <= width
+        return self._line_width <= width and self._part is None
+
+    def lines(self, width: float) -> list[Line] | None:
+        """The text broken into lines for ``width`` (None: a Paragraph sets it). A bold phrase up
+        to half the width (a date, a number) stays on one line."""
+        if self._part is not None:
+            return self._part[1]
+        key = round(width, 2)
+        if key not in self._lines:
+            if self._line is None:
+                self._lines[key] = None
+            else:
+                keep = [
+                    (t.replace(" ", "\u00a0") if b and " " in t.strip() and w <= width * 0.5 else t, b)
+                    for t, b, w in self._line
+                ]
+                self._lines[key] = break_lines(keep, width, self.style.fontSize)
+        return self._lines[key]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = available_width
         if self.one_line(available_width):
             self.height = self.style.leading if self._line_width else 0.0  # no text: no line
             return available_width, self.height
-        _, self.height = self.paragraph(available_width).wrap(available_width, available_height)
+        lines = self.lines(available_width)
+        if lines is None:
+            _, self.height = self.paragraph(available_width).wrap(available_width, available_height)
+        else:
+            self.height = len(lines) * self.style.leading
         return available_width, self.height
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         if self.one_line(available_width):
             return [self] if self.style.leading <= available_height else []
-        return self.paragraph(available_width).split(available_width, available_height)
+        lines = self.lines(available_width)
+        if lines is None:
+            return self.paragraph(available_width).split(available_width, available_height)
+        fit = int((available_height + 1e-6) // self.style.leading)
+        if fit >= len(lines):
+            return [self]
+        if len(lines) - fit == 1:
+            fit -= 1  # no last line alone at the top of the next page
+        if fit < 2:
+            return []  # no first line alone at the foot of this page
+        first = Text(self.runs, self.style, self.bold, (available_width, lines[:fit]))
+        rest = Text(self.runs, self.style, self.bold, (available_width, lines[fit:]))
+        first.spaceAfter, rest.spaceBefore = 0, 0
+        return [first, rest]
 
     def draw(self) -> None:
-        if self._line is None or not self.one_line(self.width):
+        lines = None if self._line is None else [[(t, b) for t, b, _ in self._line]]
+        if not self.one_line(self.width):
+            lines = self.lines(self.width)
+        if lines is None:
             self.paragraph().drawOn(self.canv, 0, 0)
             return
-        font, x = self.style.fontSize, 0.0
-        y = self.height - font  # the first baseline, as a Paragraph sets it
+        font, leading = self.style.fontSize, self.style.leading
         labels = []
-        for text, bold, width in self._line:
-            labels.append(Label(x, y, text, font, bold, "left", self.style.textColor))
-            x += width
+        for n, line in enumerate(lines):  # each on its baseline, as a Paragraph sets it
+            x, y = 0.0, self.height - font - n * leading
+            for text, bold in line:
+                labels.append(Label(x, y, text, font, bold, "left", self.style.textColor))
+                x += text_width(text, font, bold)
         draw_labels(self.canv, labels)

@@ -8,6 +8,7 @@ the whole pipeline with sample data, in every variant, and measured as a reader 
 
 MAX_GRADE = 6.0  # Flesch-Kincaid grade
 MAX_PAGES = 2  # at normal size
+MAX_PAGES_LARGE = 4  # in large print
 MAX_SENTENCE_WORDS = 20
 MAX_LIST_ITEMS = 7
 REVIEW_MONTHS = 24

@@ -4,7 +4,8 @@ Every procedure's template is rendered, in every language, in every variant (no 
 each cause; only the required facts and every optional fact; normal and large print) with
 sample data, and each variant is measured as a reader would meet it:
 
-- pages (at most 2 at normal size) and the page of the Call 911 box (page 1, first tier);
+- pages (at most 2 at normal size, 4 in large print) and the page of the Call 911 box (page 1,
+  first tier);
 - the Flesch-Kincaid grade of the rendered text (fails above 6.0) and the SMOG index;
 - the longest sentence and every sentence over 20 words; every list over 7 items;
 - template errors: undefined names, unknown elements, sandbox violations (file and line).
@@ -29,7 +30,7 @@ from ..content.document import Node
 from ..dates import Duration
 from ..errors import DischargeError, InputError, TemplateError, TemplateProblem
 from ..model import RenderOptions, Tier
-from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_SENTENCE_WORDS, REVIEW_MONTHS
+from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_PAGES_LARGE, MAX_SENTENCE_WORDS, REVIEW_MONTHS
 from .readability import measure, word_count
 from .report import CheckReport, Finding, Level, TemplateResult, VariantResult
 from .samples import sample_handout, variants
@@ -136,10 +137,9 @@ def _measure(outcome: VariantResult, tree: Node, source: str, pdf: bytes) -> Non
             )
     pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
     outcome.pages = len(pages)
-    if not outcome.variant.large_print and outcome.pages > MAX_PAGES:
-        outcome.findings.append(
-            Finding(Level.FAIL, "pages", f"{outcome.pages} pages at normal size (at most {MAX_PAGES})", source)
-        )
+    limit, size = (MAX_PAGES_LARGE, "in large print") if outcome.variant.large_print else (MAX_PAGES, "at normal size")
+    if outcome.pages > limit:
+        outcome.findings.append(Finding(Level.FAIL, "pages", f"{outcome.pages} pages {size} (at most {limit})", source))
     _check_911(outcome, tree, source, pages)
 
 

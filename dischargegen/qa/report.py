@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_SENTENCE_WORDS, REVIEW_MONTHS
+from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_PAGES_LARGE, MAX_SENTENCE_WORDS, REVIEW_MONTHS
 from .readability import word_count
 from .samples import Variant
 
@@ -120,6 +120,7 @@ class CheckReport:
             "limits": {
                 "grade": MAX_GRADE,
                 "pages": MAX_PAGES,
+                "pages_large_print": MAX_PAGES_LARGE,
                 "sentence_words": MAX_SENTENCE_WORDS,
                 "list_items": MAX_LIST_ITEMS,
                 "review_months": REVIEW_MONTHS,

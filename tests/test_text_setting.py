@@ -1,0 +1,85 @@
+"""Running text set without a Paragraph (``layout/text.py``): the same lines as ReportLab's
+Paragraph would set, split over a page without a lone line on either side, a Paragraph still used
+where one is needed, and only short texts kept in the process-wide measuring caches."""
+
+from __future__ import annotations
+
+import pytest
+
+from dischargegen.content.document import Run
+from dischargegen.layout import fonts
+from dischargegen.layout.fonts import BODY, register
+from dischargegen.layout.styles import styles
+from dischargegen.layout.text import Para, Text, break_lines, inline
+
+SENTENCES = [
+    "After your fall or injury: a bad headache, belly pain, confusion or throwing up.",
+    "Blood thinners include warfarin, apixaban, rivaroxaban, clopidogrel and aspirin. "
+    "If you take one, ask your surgeon or the doctor who prescribes it when to start again.",
+    "Pain pills can make you fall. Stand up slowly and hold the rail on stairs. Use night lights; take up loose rugs.",
+    "Ελληνικά και русский текст, with a few words in Latin script between them for the fallback fonts.",
+]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fonts() -> None:
+    register(BODY)
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+@pytest.mark.parametrize("width", [150.0, 201.5, 246.6, 300.0, 432.0])
+def test_lines_break_where_a_paragraph_breaks_them(sentence: str, width: float) -> None:
+    style = styles(False).bullet
+    text = Text([Run(sentence)], style)
+    _, ours = text.wrap(width, 1e6)
+    _, theirs = Para(inline([Run(sentence)], style.fontSize), style).wrap(width, 1e6)
+    assert ours == pytest.approx(theirs)
+    lines = text.lines(width)
+    assert lines is not None and " ".join(t for line in lines for t, _ in line).split() == sentence.split()
+
+
+def test_a_bold_date_up_to_half_the_line_stays_whole_and_runs_keep_their_weight() -> None:
+    style = styles(False).body
+    runs = [Run("Please take it off on "), Run("Thursday, November 26, 2026", bold=True), Run(", then shower.")]
+    date_width = fonts.text_width("Thursday, November 26, 2026", style.fontSize, True)
+    for width, whole in ((date_width * 2 + 1, True), (date_width * 1.5, False)):
+        lines = Text(runs, style).lines(width)
+        assert lines is not None
+        bold = [t.strip() for line in lines for t, b in line if b]
+        assert (bold == ["Thursday,\u00a0November\u00a026,\u00a02026"]) is whole, (width, bold)
+        plain = [t for line in lines for t, b in line if not b]
+        assert "Please" in plain[0] and "shower." in plain[-1]
+
+
+def test_a_word_wider_than_the_line_goes_to_a_paragraph() -> None:
+    assert break_lines([("a" * 200, False)], 100.0, 12.0) is None
+    text = Text([Run("x" * 200)], styles(False).body)
+    _, height = text.wrap(100.0, 1e6)
+    assert text.lines(100.0) is None and height > styles(False).body.leading  # the Paragraph split the word
+
+
+def test_a_split_never_leaves_one_line_alone() -> None:
+    style = styles(False).body
+    text = Text([Run(" ".join(["Keep the bandage on and dry, then shower."] * 6))], style)
+    text.wrap(150.0, 1e6)
+    total = len(text.lines(150.0) or [])
+    assert total >= 6
+
+    def split(room_lines: int) -> list[int]:
+        parts = text.split(150.0, style.leading * room_lines + 0.5)
+        return [len(part.lines(150.0) or []) for part in parts]  # type: ignore[attr-defined]
+
+    assert split(3) == [3, total - 3]
+    assert split(total - 1) == [total - 2, 2]  # not the last line alone on the next page
+    assert split(1) == []  # not the first line alone at the foot of this page
+    assert split(total) == [total]
+
+
+def test_only_short_texts_are_kept_in_the_measuring_caches() -> None:
+    fonts._width.cache_clear()
+    fonts._cut.cache_clear()
+    fonts.text_width("Tuesday,", 12.0)
+    fonts.text_width("word " * 100, 12.0)
+    fonts.pieces("z" * 1000)
+    assert fonts._width.cache_info().currsize == 1
+    assert fonts._cut.cache_info().currsize == 1  # "Tuesday," (text_width cuts it into pieces too)
