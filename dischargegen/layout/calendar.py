@@ -34,6 +34,7 @@ from .fonts import Label, draw_labels, draw_text, text_width
 from .icons import draw_icon
 from .lists import at_top, frame_height
 from .styles import SHADE, Styles
+from .tables import rows_that_fit
 from .text import Text
 
 WEEKS_MAX = 16  # longer spans are drawn as small months
@@ -381,11 +382,7 @@ class Calendar(Flowable):
         bands = self._bands(available_width)
         if sum(b.height for b in bands) <= available_height:
             return [self]
-        k = 0
-        used = 0.0
-        while k < len(bands) and used + bands[k].height <= available_height:
-            used += bands[k].height
-            k += 1
+        k = rows_that_fit([b.height for b in bands], available_height)
         grid = sum(1 for b in bands if b.kind != "legend")
         if k >= grid:  # the grid fits: the legend goes on over the page (each line has its own date)
             if k == 0:

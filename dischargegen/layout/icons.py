@@ -63,10 +63,10 @@ class _Form(pdfdoc.PDFObject):
 
 
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
-_SEGMENT = re.compile(rf"(M|L)((?: {_NUMBER}){{2}})|C((?: {_NUMBER}){{6}})|(Z)")
-_PATH = re.compile(
-    rf"(?:(?:M|L)(?: {_NUMBER}){{2}}|C(?: {_NUMBER}){{6}}|Z)(?: (?:(?:M|L)(?: {_NUMBER}){{2}}|C(?: {_NUMBER}){{6}}|Z))*"
-)
+_ONE = rf"(?:M|L)(?: {_NUMBER}){{2}}|C(?: {_NUMBER}){{6}}|Z"  # a segment: its letter and numbers
+_PATH = re.compile(rf"(?:{_ONE})(?: (?:{_ONE}))*")
+_SEGMENT = re.compile(rf"([ML])((?: {_NUMBER}){{2}})|C((?: {_NUMBER}){{6}})|Z")
+_PDF_OP = {"M": "m", "L": "l"}
 
 
 def _operators(paths: list[dict[str, str]]) -> str:
@@ -77,11 +77,11 @@ def _operators(paths: list[dict[str, str]]) -> str:
         d = " ".join(path["d"].split())
         if not _PATH.fullmatch(d):
             raise RenderError("the icons file holds a malformed path")
-        ops = " ".join(
-            f"{(line or curve).strip()} {'m' if move == 'M' else 'l' if move else 'c' if curve else 'h'}".strip()
-            for move, line, curve, close in _SEGMENT.findall(d)
-        )
-        out.append(ops + (" f*" if path["rule"] == "evenodd" else " f"))
+        ops = []
+        for move, points, curve in _SEGMENT.findall(d):
+            op = _PDF_OP.get(move) or ("c" if curve else "h")
+            ops.append(f"{(points or curve).strip()} {op}".lstrip())
+        out.append(" ".join(ops) + (" f*" if path["rule"] == "evenodd" else " f"))
     return "\n".join(out)
 
 

@@ -190,10 +190,6 @@ class Box(Flowable):
         self.titled, self.may_split = titled, may_split
         self._placed: list[tuple[Flowable, float]] = []  # each flowable and its height
 
-    def _frame_extra(self) -> float:
-        """The height of the box around its blocks (padding and rules)."""
-        return self.pad + self.border
-
     def _gap(self, before: Flowable, after: Flowable) -> float:
         return max(before.getSpaceAfter(), after.getSpaceBefore())
 
@@ -215,7 +211,7 @@ class Box(Flowable):
         if self.height <= available_height or not self.may_split:
             return []
         inner = available_width - 2 * self.pad - self.border
-        room = available_height - self._frame_extra()
+        room = available_height - self.pad - self.border  # the box's padding and rules
         taken: list[Flowable] = []
         for i, (flowable, h) in enumerate(self._placed):
             gap = self._gap(self.content[i - 1], flowable) if i else 0.0
@@ -231,6 +227,8 @@ class Box(Flowable):
             else:
                 rest = list(self.content[i:])
             break
+        else:
+            return [self]  # it fits after all (rounding)
         if len(taken) <= int(self.titled):  # not even the title and a block's start: move whole
             return []
         title = [self.content[0]] if self.titled else []

@@ -65,6 +65,11 @@ class Geometry(NamedTuple):
     def usable(self) -> float:
         return self.width - 2 * self.margin
 
+    @property
+    def stacked(self) -> bool:
+        """The identifiers on the line under the name (a name too long to share its line)."""
+        return self.ids_top != self.header_top
+
 
 def geometry(frame: PageFrame, styles: Styles, page_size: tuple[float, float]) -> Geometry:
     """The page's geometry: the header and the footer take the lines their text needs."""
@@ -187,12 +192,11 @@ def numbered_canvas(frame: PageFrame, styles: Styles, page: Geometry) -> type[Ca
         def _decorate(self, number: int, pages: int) -> None:
             width, usable, right = page.width, page.usable, page.right_width
             gap = styles.footer.fontSize
-            stacked = page.ids_top != page.header_top
-            name_width = usable if stacked else usable - right - gap
+            name_width = usable if page.stacked else usable - right - gap
             margin = page.margin
             self._para(frame.header_left, styles.footer, margin, page.header_top, name_width)
             self._para(
-                frame.header_right, styles.footer, width - margin - right, page.ids_top, right, right=not stacked
+                frame.header_right, styles.footer, width - margin - right, page.ids_top, right, right=not page.stacked
             )
             self.setStrokeColor(RULE)
             self.setLineWidth(0.6)
