@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -191,3 +192,32 @@ def test_readability_counts() -> None:
     hard = measure(["Postoperative anticoagulation necessitates individualized pharmacological consideration."])
     assert easy.grade < 2 < 12 < hard.grade
     assert hard.smog > easy.smog
+
+
+def _long_facility_template(tmp_path: Path, paragraphs: int) -> Path:
+    """The facility sacroplasty template with ``paragraphs`` more paragraphs of plain advice."""
+    folder = tmp_path / "our-templates"
+    shutil.copytree(FIXTURES / "facility" / "sacroplasty", folder / "sacroplasty")
+    template = folder / "sacroplasty" / "en.xml.j2"
+    more = "<p>Walk a little more each day, and rest when you need to.</p>" * paragraphs
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("</handout>", f'<section title="More to know">{more}</section></handout>'))
+    return folder
+
+
+def _page_findings(folder: Path) -> dict[tuple[bool, int], list[str]]:
+    report = check_templates(load_settings(templates_dir=folder), ["sacroplasty"])
+    return {
+        (v.variant.large_print, v.pages): [f.message for f in v.findings if f.code == "pages"]
+        for v in report.results[0].variants
+    }
+
+
+def test_the_page_gates_fail_over_two_pages_normal_and_four_in_large_print(tmp_path: Path) -> None:
+    at_limit = _page_findings(_long_facility_template(tmp_path / "a", 60))
+    assert {pages for large, pages in at_limit if large} == {4}  # four pages in large print pass
+    assert all(not messages for (large, _), messages in at_limit.items() if large)
+    assert at_limit[(False, 3)] == ["3 pages at normal size (at most 2)"]
+    over = _page_findings(_long_facility_template(tmp_path / "b", 90))
+    large = {pages: messages for (is_large, pages), messages in over.items() if is_large}
+    assert min(large) >= 5 and all(m == [f"{p} pages in large print (at most 4)"] for p, m in large.items())

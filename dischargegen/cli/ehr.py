@@ -33,6 +33,14 @@ WRITEBACK_HELP = "Write the FHIR R4 DocumentReference (type LOINC 69730-0, the P
 
 # The options of from-fhir and from-hl7 that name a file to write, in the order they are checked.
 WRITEBACK_OPTIONS = {"document_reference": "--document-reference", "bundle": "--bundle-out", "mdm": "--mdm"}
+# The MDM's OBX-5 type of data, the same for from-hl7 and batch.
+MDM_ED_TYPE = click.option(
+    "--mdm-ed-type",
+    type=click.Choice(["AP", "application"]),
+    default="AP",
+    show_default=True,
+    help="OBX-5 type of data: ^AP^PDF^Base64^ or, for receivers that want a MIME type, ^application^pdf^Base64^.",
+)
 
 
 def _run(
@@ -150,13 +158,7 @@ def from_fhir(bundle: str, procedure_id: str | None, docref: str | None, bundle_
     metavar="FILE",
     help="Write an HL7 v2.5.1 MDM^T02 (PID/PV1 from the input, TXA, OBX of type ED with the PDF) to FILE.",
 )
-@click.option(
-    "--mdm-ed-type",
-    type=click.Choice(["AP", "application"]),
-    default="AP",
-    show_default=True,
-    help="OBX-5 type of data: ^AP^PDF^Base64^ or, for receivers that want a MIME type, ^application^pdf^Base64^.",
-)
+@MDM_ED_TYPE
 @handout_options(from_record=True)
 def from_hl7(message: str, mdm: str | None, **params: Any) -> None:
     """Make the handout from an HL7 v2 ADT^A03 message (a file, or - for standard input).
@@ -198,13 +200,7 @@ def _batch_options(command: Any) -> Any:
     "--bundle-out", is_flag=True, help="Also write <name>.bundle.json (transaction Bundle) for each FHIR input."
 )
 @click.option("--mdm", is_flag=True, help="Also write <name>.mdm.hl7 (MDM^T02) for each HL7 input.")
-@click.option(
-    "--mdm-ed-type",
-    type=click.Choice(["AP", "application"]),
-    default="AP",
-    show_default=True,
-    help="OBX-5 type of data in the MDM.",
-)
+@MDM_ED_TYPE
 @click.option("--skip-existing", is_flag=True, help="Skip an input whose outputs already exist (a cheap rerun).")
 @click.option(
     "--summary",

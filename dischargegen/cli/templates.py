@@ -86,7 +86,7 @@ def check(procedures: tuple[str, ...], as_json: bool, config_path: Path | None, 
     help="Language of the template.",
 )
 @click.option("--cause", metavar="CAUSE", help="Show the section for this cause (osteoporosis, cancer, trauma).")
-@click.option("--large-print", is_flag=True, help="Body text at 18 pt.")
+@click.option("--large-print", is_flag=True, help="Body text at 18 pt (up to 4 pages).")
 @click.option(
     "-o",
     "--output",
