@@ -25,12 +25,15 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from .catalog import Catalog, Procedure, load_catalog
 from .config import Config, check_overrides, load_config
 from .content.build import Document, build_document
+from .content.context import Span, weight_text
+from .dates import Duration
 from .errors import InputError
 from .facts import DefaultInForce, build_handout, parse_cause, restriction_defaults, timeline_defaults
 from .facts import handout_from_record as _handout_from_record
+from .languages import SOURCE_LANGUAGE
 from .layout.fonts import first_unprintable
 from .layout.render import render
-from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, RenderOptions
+from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, RenderOptions, Units, Weight
 from .record import Record
 from .sinks.files import default_filename, write_atomic
 from .sources import read_input
@@ -138,18 +141,40 @@ def make_document(handout: Handout, settings: Settings, options: RenderOptions |
     return build_document(handout, settings.catalog, options or RenderOptions())
 
 
-def layout_pdf(document: Document, handout: Handout, options: RenderOptions | None = None) -> bytes:
-    """The layout stage: a finished document laid out on pages, as PDF bytes."""
-    return render(document, handout, options or RenderOptions())
+def make_documents(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> list[Document]:
+    """The handout's documents: its own, then the English one when it follows a draft translation."""
+    options = options or RenderOptions()
+    documents = [build_document(handout, settings.catalog, options)]
+    if handout.english_copy:
+        documents.append(build_document(handout, settings.catalog, options, SOURCE_LANGUAGE))
+    return documents
+
+
+def layout_pdf(
+    documents: Document | Sequence[Document], handout: Handout, options: RenderOptions | None = None
+) -> bytes:
+    """The layout stage: finished documents laid out on pages, one after the other, as PDF bytes."""
+    parts = [documents] if isinstance(documents, Document) else list(documents)
+    return render(parts, handout, options or RenderOptions())
 
 
 def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> bytes:
     """The handout as PDF bytes: the content stage, then the layout stage."""
     options = options or RenderOptions()
-    return layout_pdf(make_document(handout, settings, options), handout, options)
+    return layout_pdf(make_documents(handout, settings, options), handout, options)
 
 
 # ---- procedures -----------------------------------------------------------------------------
+
+
+def limit_words(weight: Weight, units: Units, language: str = SOURCE_LANGUAGE) -> str:
+    """A weight limit as a handout prints it: ``10 lb (4.5 kg)``, the facility's unit first."""
+    return weight_text(weight, units, language)
+
+
+def duration_words(duration: Duration, language: str = SOURCE_LANGUAGE) -> str:
+    """A restriction's length in words: ``6 weeks``, ``6 semanas``."""
+    return str(Span(duration, language))
 
 
 def procedure_codes(procedure: Procedure, settings: Settings) -> dict[str, list[str]]:
@@ -261,11 +286,13 @@ def default_jobs() -> int:
 # ---- template checks and previews (imported on demand, for start-up speed) -----------------
 
 
-def check_templates(settings: Settings, procedures: Sequence[str] = (), *, today: date | None = None) -> CheckReport:
+def check_templates(
+    settings: Settings, procedures: Sequence[str] = (), *, languages: Sequence[str] = (), today: date | None = None
+) -> CheckReport:
     """Render and measure every template variant; see :mod:`dischargegen.qa.gates`."""
     from .qa.gates import check_templates  # deferred for start-up speed
 
-    return check_templates(settings, procedures, today=today)
+    return check_templates(settings, procedures, languages=languages, today=today)
 
 
 def format_check_report(report: CheckReport) -> str:

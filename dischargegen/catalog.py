@@ -1,7 +1,9 @@
 """The procedures that can be made: their templates per language and their metadata.
 
 A procedure is a folder ``templates/<id>/`` holding ``procedure.toml`` (version, review date,
-codes, default values with their sources) and one ``<lang>.xml.j2`` template per language.
+codes, default values with their sources) and one ``<lang>.xml.j2`` template per language; each
+translation has a ``<lang>.toml`` beside it (the procedure's name in that language, who
+translated it, its review status).
 A facility's templates directory is searched first, so it can add or override procedures.
 A procedure whose metadata is broken is kept aside with its error: asking for it raises that
 error, and ``templates check`` reports it.
@@ -20,6 +22,7 @@ from typing import Any, NamedTuple
 
 from .dates import Duration, parse_duration
 from .errors import InputError, TemplateError, TemplateProblem
+from .languages import SOURCE_LANGUAGE
 from .model import Cause, Tier, Weight
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -75,6 +78,26 @@ class TimelineDefault(NamedTuple):
     source: str
 
 
+class Translation(NamedTuple):
+    """A language other than English: the procedure's name in it, who translated the content,
+    and whether a qualified medical translator has reviewed it (``draft`` until one has)."""
+
+    language: str
+    title: str
+    source_version: str  # the version of the English content it translates
+    status: str  # "draft" or "reviewed"
+    translated_by: str
+    reviewer_role: str | None = None  # e.g. "ATA-certified medical translator"
+    reviewed: date | None = None
+
+    @property
+    def draft(self) -> bool:
+        return self.status != "reviewed"
+
+
+TRANSLATION_STATUSES = ("draft", "reviewed")
+
+
 class Procedure(NamedTuple):
     id: str
     title: str
@@ -89,6 +112,12 @@ class Procedure(NamedTuple):
     values: dict[str, dict[str, object]]  # other defaults, with sources
     warning_signs: dict[str, dict[str, str]]  # key -> tier, source
     causes: tuple[Cause, ...] = tuple(Cause)
+    translations: dict[str, Translation] = {}  # noqa: RUF012  (a NamedTuple default, never changed)
+
+    def title_in(self, language: str) -> str:
+        """The procedure's name in ``language``: the translation's title, else the English one."""
+        found = self.translations.get(language)
+        return found.title if found else self.title
 
     def template_name(self, language: str) -> str:
         """The template's name for the Jinja2 loader: ``kyphoplasty/en.xml.j2``."""
@@ -127,10 +156,10 @@ class _Meta:
         return TemplateError(message, self.path, self.line(table) if table else None, code)
 
 
-def _require(table: dict[str, Any], key: str, meta: _Meta, kind: type) -> object:
+def _require(table: dict[str, Any], key: str, meta: _Meta, kind: type, where: str = "procedure") -> object:
     value = table.get(key)
     if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
-        raise meta.error(f"procedure.{key} is missing or not a {_KIND_WORDS.get(kind, kind.__name__)}", "procedure")
+        raise meta.error(f"{where}.{key} is missing or not a {_KIND_WORDS.get(kind, kind.__name__)}", where)
     return value
 
 
@@ -200,6 +229,7 @@ def load_procedure(folder: Path, root: Path | None = None) -> Procedure:
     languages = tuple(sorted(p.name[: -len(TEMPLATE_SUFFIX)] for p in folder.glob(f"*{TEMPLATE_SUFFIX}")))
     if not languages:
         raise m.error(f"no template (<lang>{TEMPLATE_SUFFIX}) beside the metadata")
+    translations = _translations(folder, root or folder.parent, languages)
     return Procedure(
         id=folder.name,
         title=str(_require(head, "title", m, str)),
@@ -214,7 +244,46 @@ def load_procedure(folder: Path, root: Path | None = None) -> Procedure:
         values=values,
         warning_signs=signs,
         causes=tuple(Cause(c.strip().lower()) for c in causes),
+        translations=translations,
     )
+
+
+def _translations(folder: Path, root: Path, languages: tuple[str, ...]) -> dict[str, Translation]:
+    """Each translation's ``<lang>.toml`` beside its template: a draft claims no review; a
+    reviewed translation names the reviewer's role and the date."""
+    out: dict[str, Translation] = {}
+    for language in languages:
+        if language == SOURCE_LANGUAGE:
+            continue
+        path = folder / f"{language}.toml"
+        try:
+            text = read_inside(root, path)
+        except FileNotFoundError:
+            raise TemplateError(
+                f"{language}{TEMPLATE_SUFFIX} has no {path.name} (title, status, translated_by)",
+                str(path),
+                code=TemplateProblem.METADATA,
+            ) from None
+        try:
+            spec = tomllib.loads(text).get("translation")
+        except tomllib.TOMLDecodeError:
+            raise TemplateError("not valid TOML", str(path), code=TemplateProblem.METADATA) from None
+        m = _Meta(path, text)
+        if not isinstance(spec, dict):
+            raise m.error("the [translation] table is missing")
+        status = spec.get("status")
+        if status not in TRANSLATION_STATUSES:
+            raise m.error(f"translation.status must be one of: {', '.join(TRANSLATION_STATUSES)}", "translation")
+        reviewed, role = spec.get("reviewed"), spec.get("reviewer_role")
+        if status == "reviewed" and not (isinstance(role, str) and role.strip() and type(reviewed) is date):
+            raise m.error("a reviewed translation needs reviewer_role and reviewed (a date)", "translation")
+        if status == "draft" and (reviewed is not None or role is not None):
+            raise m.error("a draft has no reviewer_role or reviewed date: no review happened", "translation")
+        title, version, by = (
+            _require(spec, key, m, str, "translation") for key in ("title", "source_version", "translated_by")
+        )
+        out[language] = Translation(language, str(title), str(version), status, str(by), role, reviewed)
+    return out
 
 
 def _source(spec: object, name: str, meta: _Meta) -> str:

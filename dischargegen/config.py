@@ -41,6 +41,14 @@ class ProcedureOverrides(NamedTuple):
     timeline: Mapping[str, Override] = MappingProxyType({})
 
 
+class LanguagePolicy(NamedTuple):
+    """``[languages]``: whether a draft translation may be printed (else English, with a
+    warning), and whether the English handout follows a draft translation."""
+
+    require_reviewed: bool = False
+    english_copy: bool = True
+
+
 class Config(NamedTuple):
     facility: Facility = Facility()
     procedures: Mapping[str, ProcedureOverrides] = MappingProxyType({})
@@ -48,6 +56,7 @@ class Config(NamedTuple):
     codes: Mapping[str, dict[str, str]] = MappingProxyType({})
     templates_dir: Path | None = None
     path: Path | None = None
+    languages: LanguagePolicy = LanguagePolicy()
 
     def overrides(self, procedure_id: str) -> ProcedureOverrides:
         return self.procedures.get(procedure_id, ProcedureOverrides())
@@ -84,7 +93,7 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{path}: {key}: {message}")
 
-    unknown = set(data) - {"facility", "procedures", "codes", "templates_dir"}
+    unknown = set(data) - {"facility", "procedures", "codes", "templates_dir", "languages"}
     if unknown:
         raise fail(sorted(unknown)[0], "unknown setting")
     raw = data.get("facility", {})
@@ -149,8 +158,17 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         templates_dir = (path.parent / str(templates_dir)).resolve()
         if not templates_dir.is_dir():
             raise fail("templates_dir", f"{templates_dir} is not a directory")
+    languages = data.get("languages", {})
+    if not isinstance(languages, dict):
+        raise fail("languages", "must be a table")
+    for key, value in languages.items():
+        if key not in LanguagePolicy._fields:
+            raise fail(f"languages.{key}", "unknown setting")
+        if not isinstance(value, bool):
+            raise fail(f"languages.{key}", "must be true or false")
     return Config(
         facility=facility,
+        languages=LanguagePolicy(**languages),
         procedures={
             name: _procedure_overrides(table, f"procedures.{name}", fail) for name, table in procedures.items()
         },

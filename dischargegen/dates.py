@@ -20,7 +20,6 @@ _DATETIME = re.compile(
     r"(?::([0-9]{2})(?:\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?"  # seconds, fraction, offset
 )
 YEARS = (1900, 2100)  # the years a date from input may fall in
-_UNIT_WORDS = {"d": ("day", "days"), "w": ("week", "weeks"), "m": ("month", "months")}
 # The longest duration accepted: two years, in each unit.
 _MAX = {"d": 731, "w": 104, "m": 24}
 
@@ -41,12 +40,6 @@ class Duration(NamedTuple):
         year, month = start.year + month_index // 12, month_index % 12 + 1
         day = min(start.day, calendar.monthrange(year, month)[1])
         return date(year, month, day)
-
-    @property
-    def words(self) -> str:
-        """English words for the span, e.g. ``6 weeks`` (templates translate through this)."""
-        singular, plural = _UNIT_WORDS[self.unit]
-        return f"{self.amount} {singular if self.amount == 1 else plural}"
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"

@@ -11,7 +11,6 @@ passes a ``printable`` check (:func:`dischargegen.layout.fonts.first_unprintable
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -19,16 +18,17 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from .catalog import Catalog, Procedure
-from .config import Config
+from .config import Config, LanguagePolicy
 from .dates import Duration, local_time, parse_date, parse_datetime, parse_duration
 from .errors import InputError, SourceError, key_name
+from .languages import SOURCE_LANGUAGE, negotiate, well_formed
 from .model import FACT_FIELDS, Cause, Facility, Handout, Medication, Origin, Patient, Restriction, Weight
 from .names import cased
 from .phones import contacts, format_phone
 from .record import Record
 
 DEFAULT_PROCEDURE = "kyphoplasty"
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = SOURCE_LANGUAGE
 CUSTOM = "custom"
 _MAX_TEXT = 120
 MAX_ITEMS = 20  # medicines, or restrictions given, in one handout
@@ -36,7 +36,6 @@ MAX_ITEMS = 20  # medicines, or restrictions given, in one handout
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # Characters that reorder text for display; right-to-left layout is the layout's business.
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 Printable = Callable[[str], "tuple[str, str] | None"]
 """A check that returns the first character of a text that cannot be printed and why, or None."""
@@ -96,7 +95,9 @@ def build_handout(
         follow_up = local_time(parse_datetime(facts["follow_up"], "follow_up"), facility.timezone)
         if follow_up.date() < procedure_date:
             raise InputError("follow_up", "is before the procedure date")
-    language, warnings = _language(text(facts.get("language"), "language", max_length=35), procedure)
+    language, warnings, english_copy = _language(
+        text(facts.get("language"), "language", max_length=35), procedure, config.languages
+    )
     who_to_call = contacts(
         facility,
         text(facts.get("phone"), "phone", max_length=40),
@@ -106,6 +107,7 @@ def build_handout(
     return Handout(
         procedure=procedure.id,
         language=language,
+        english_copy=english_copy,
         patient=Patient(
             name=cased(name, facility.name_case), dob=dob, mrn=text(facts.get("mrn"), "mrn", max_length=40)
         ),
@@ -152,15 +154,30 @@ def _optional_date(value: object, field: str, today: date | None) -> date | None
     return parse_date(value, field, today=today)
 
 
-def _language(value: str | None, procedure: Procedure) -> tuple[str, tuple[str, ...]]:
+def _language(value: str | None, procedure: Procedure, policy: LanguagePolicy) -> tuple[str, tuple[str, ...], bool]:
+    """The handout's language for the code asked for, the warnings to give, and whether the
+    English handout follows it (a draft translation, unless the facility turned that off)."""
     requested = value or DEFAULT_LANGUAGE
-    if not _LANGUAGE.match(requested):
+    if not well_formed(requested):
         raise InputError("language", "not a language code such as en or es-MX")
-    base = requested.replace("_", "-").split("-")[0].lower()
-    if base in procedure.languages:
-        return base, ()
+    found = negotiate(requested, procedure.languages)
     fallback = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in procedure.languages else procedure.languages[0]
-    return fallback, (f"language: no {procedure.id} template in {requested!r}; the handout is in {fallback!r}",)
+    if found is None:
+        return (
+            fallback,
+            (f"language: no {procedure.id} template in {requested!r}; the handout is in {fallback!r}",),
+            False,
+        )
+    translation = procedure.translations.get(found)
+    if translation is None or not translation.draft:
+        return found, (), False
+    if policy.require_reviewed:
+        warning = (
+            f"language: the {procedure.id} translation in {found!r} is a draft (not yet reviewed by a qualified"
+            f" medical translator) and this facility requires reviewed ones; the handout is in {fallback!r}"
+        )
+        return fallback, (warning,), False
+    return found, (), policy.english_copy and found != fallback
 
 
 def parse_restriction(spec: object, field: str = "restriction") -> tuple[str, dict[str, str]]:

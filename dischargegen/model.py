@@ -110,11 +110,6 @@ class Weight(NamedTuple):
             return (self.value * KG_PER_LB).quantize(Decimal("0.1"), ROUND_HALF_UP)
         return (self.value / KG_PER_LB).quantize(Decimal("1"), ROUND_HALF_UP)
 
-    def describe(self, units: Units) -> str:
-        """``10 lb (4.5 kg)`` with the facility's unit first and the other in brackets."""
-        other = Units.KG if units == Units.LB else Units.LB
-        return f"{_number(self.in_unit(units))} {units} ({_number(self.in_unit(other))} {other})"
-
     def __str__(self) -> str:
         return f"{_number(self.value)}{self.unit}"
 
@@ -211,6 +206,7 @@ class Handout(NamedTuple):
     blood_thinner_restart: date | None = None
     medications: tuple[Medication, ...] = ()
     contacts: Contacts = Contacts()
+    english_copy: bool = False  # a draft translation: the English handout follows it
     warnings: tuple[str, ...] = ()  # things the user must be told, e.g. a language fallback
 
 

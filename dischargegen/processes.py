@@ -30,6 +30,7 @@ from .errors import OutputError
 
 LOCK_FILE = ".dischargegen.lock"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+STOP_GRACE_SECONDS = 20.0  # a stopped batch waits this long for its workers to finish their chunk
 
 
 def die_with_parent() -> bool:
@@ -53,16 +54,25 @@ def watch_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """End the workers now (SIGTERM, then SIGKILL after 5 s), dropping the jobs not started."""
+def stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE_SECONDS) -> None:
+    """End the workers, dropping the jobs not started.
+
+    A worker is never killed while it may be sending a result: the pool's thread that reads the
+    results would wait for the rest of that message for ever, and the program could not exit.
+    So the jobs not started are cancelled, each worker finishes the chunk it holds (a few rows,
+    about a second) and ends; only a worker still alive after ``grace`` seconds, stuck inside a
+    job and so not sending, is terminated, then killed 5 s later."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + 5.0
+    deadline = time.monotonic() + grace
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
+    stuck = [process for process in processes if process.is_alive()]
+    for process in stuck:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in stuck:
+        process.join(5.0)
         if process.is_alive():
             process.kill()
             process.join(1.0)

@@ -28,6 +28,7 @@ STAGES = {
     "errors": VOCABULARY,
     "dates": VOCABULARY,
     "record": VOCABULARY,
+    "languages": VOCABULARY,
     "sources": SOURCES,
     "model": MODEL,
     "config": MODEL,

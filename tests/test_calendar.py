@@ -265,8 +265,8 @@ def test_the_calendar_prints_in_the_handouts_language(settings: Settings) -> Non
 
     handout = make_handout(PATIENT, settings)._replace(language="es")
     xml = f"<handout><title>Ir a casa</title>{calendar(MARKS)}</handout>"
-    document = Document(parse_document(xml, "es.xml.j2"), "es.xml.j2", "Ir a casa")
-    text = pdf_text(render(document, handout, RenderOptions()))
+    document = Document(parse_document(xml, "es.xml.j2"), "es.xml.j2", "Ir a casa", "es")
+    text = pdf_text(render([document], handout, RenderOptions()))
     assert "dom lun mar mié jue vie sáb" in text  # Spanish in the United States: weeks start on Sunday
     assert "nov 2026" in text and "ene 2027" in text  # in a column: the months named short
     assert "martes, 24 de noviembre de 2026: Your kyphoplasty" in text

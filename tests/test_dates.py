@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from pdfcheck import pdf_text
 
+from dischargegen import api
 from dischargegen.dates import Duration, parse_date, parse_duration
 from dischargegen.errors import InputError
 
@@ -50,8 +51,10 @@ def test_today_is_today() -> None:
 
 
 def test_duration_words() -> None:
-    assert Duration(1, "w").words == "1 week"
-    assert Duration(6, "w").words == "6 weeks"
+    assert api.duration_words(Duration(1, "w")) == "1 week"
+    assert api.duration_words(Duration(6, "w")) == "6 weeks"
+    assert api.duration_words(Duration(6, "w"), "es") == "6 semanas"
+    assert api.duration_words(Duration(2, "d"), "de") == "2 Tage"
 
 
 # The start of each limit's line in the calendar legend, after its date.

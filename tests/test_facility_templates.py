@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 import shutil
 from pathlib import Path
 
@@ -44,17 +44,16 @@ def test_templates_dir_from_the_config_and_list_shows_the_origin(tmp_path: Path)
 
 
 def test_facility_templates_are_checked_like_shipped_ones() -> None:
-    result = CliRunner().invoke(
-        main, ["templates", "check", "sacroplasty", "kyphoplasty", "--templates-dir", str(FACILITY)]
-    )
+    args = ["templates", "check", "sacroplasty", "kyphoplasty", "--templates-dir", str(FACILITY)]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "2 template(s) checked: 0 failed" in result.output
     # the override is checked in large print too (4 causes x 2 sets of facts), within four pages
-    large = [line for line in result.output.splitlines() if line.startswith("kyphoplasty") and ", large " in line]
-    assert len(large) == 8, result.output
-    for row in large:
-        pages = re.search(r", large\s+(\d+)\s", row)
-        assert pages is not None and 1 <= int(pages.group(1)) <= 4, row
+    report = json.loads(CliRunner().invoke(main, [*args, "--json"]).output)
+    [override] = [t for t in report["templates"] if t["procedure"] == "kyphoplasty"]
+    large = [v for v in override["variants"] if v["large_print"]]
+    assert len(large) == 8
+    assert all(1 <= v["pages"] <= 4 for v in large), large
 
 
 BROKEN = [
@@ -86,10 +85,8 @@ def test_broken_fixture_fails_check_with_the_right_message(case: str, level: str
 
 def test_broken_fixture_in_json() -> None:
     folder = FIXTURES / "no-source"
-    result = CliRunner().invoke(main, ["templates", "check", "--json", "--templates-dir", str(folder)])
+    result = CliRunner().invoke(main, ["templates", "check", "--json", "--lang", "en", "--templates-dir", str(folder)])
     assert result.exit_code == 1
-    import json
-
     report = json.loads(result.output)
     broken = next(t for t in report["templates"] if t["procedure"] == "no-source")
     assert broken["ok"] is False

@@ -104,11 +104,34 @@ def test_fifty_megabytes_is_refused_before_parsing(tmp_path: Path) -> None:
     assert not (tmp_path / "h.pdf").exists()
 
 
-def test_stdin_and_language_fallback_is_a_warning(tmp_path: Path) -> None:
+def test_stdin_and_the_patient_s_language_from_the_record(tmp_path: Path) -> None:
+    """Synthea's Alberto reads Spanish (Patient.communication: urn:ietf:bcp:47 "es")."""
     result = CliRunner().invoke(main, ["from-fhir", "-", "-o", "h.pdf"], input=ALBERTO.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output and "Alberto" not in result.output  # no patient name in messages
+    text = " ".join(pdf_text((tmp_path / "h.pdf").read_bytes()).split())
+    assert "Going home after your kyphoplasty" in text  # the English copy follows the draft translation
+    assert text.index("cifoplastia") < text.index("Going home after your kyphoplasty")
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [("es-MX", "es"), ("zh-TW", "zh-Hant"), ("zh", "zh-Hans"), ("fil", "tl"), ("pt-BR", "pt"), ("ko", "ko")],
+)
+def test_every_code_form_in_patient_communication(tmp_path: Path, code: str, language: str) -> None:
+    bundle = ALBERTO.read_text(encoding="utf-8").replace('"code": "es"', f'"code": "{code}"')
+    assert f'"code": "{code}"' in bundle
+    result = CliRunner().invoke(main, ["from-fhir", "-", "-o", "h.pdf", "--document-reference", "d.json"], input=bundle)
+    assert result.exit_code == 0, result.output
+    reference = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert reference["content"][0]["attachment"]["language"] == language
+
+
+def test_a_language_without_a_template_is_a_warning(tmp_path: Path) -> None:
+    bundle = ALBERTO.read_text(encoding="utf-8").replace('"code": "es"', '"code": "nl"')
+    result = CliRunner().invoke(main, ["from-fhir", "-", "-o", "h.pdf"], input=bundle)
     assert result.exit_code == 0
-    assert "Warning: language: no kyphoplasty template in 'es'; the handout is in 'en'" in result.output
-    assert "Alberto" not in result.output  # no patient name in messages
+    assert "Warning: language: no kyphoplasty template in 'nl'; the handout is in 'en'" in result.output
 
 
 def test_explicit_options_win_over_the_record(tmp_path: Path) -> None:

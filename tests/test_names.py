@@ -38,6 +38,9 @@ def test_any_name_in_these_scripts_prints(render, name: str) -> None:  # type: i
         ("Nguyễn Thị Ánh", "NotoSans"),
         ("Ελένη Παπαδοπούλου", "NotoSans"),
         ("Ирина Петрова", "NotoSans"),
+        ("王芳", "WenQuanYiMicroHei"),  # Chinese, Korean and Japanese names print
+        ("김민준", "WenQuanYiMicroHei"),
+        ("佐藤 さくら", "WenQuanYiMicroHei"),
         ("Zoë Ørsted", None),
     ],
 )
@@ -53,8 +56,7 @@ def test_fallback_fonts_used_only_when_needed(render, name: str, font: str | Non
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("王芳", "is in no bundled font"),
-        ("김민준", "is in no bundled font"),
+        ("አበበ በቂላ", "is in no bundled font"),  # Ethiopic
         ("\U0001d49c", "is outside the characters a handout can print"),
         ("Ann \U0001f600", "is outside the characters a handout can print"),
         ("محمد", "needs right-to-left layout"),

@@ -1,4 +1,6 @@
-"""Golden page images: each procedure's handout rendered at 50 dpi (pdftoppm) looks as it did.
+"""Golden page images: each procedure's handout rendered at 50 dpi (pdftoppm) looks as it did,
+and in every other language the kyphoplasty handout (its translated pages, without the English
+copy that follows a draft).
 
 A change that moves, adds or drops anything on the page shows here even where the text is the
 same (a pictogram, the calendar, a box). Pixels are compared with a tolerance for anti-aliasing:
@@ -16,11 +18,24 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
-from test_golden import make  # the same facts as the byte goldens
+from test_golden import FACTS, make  # the same facts as the byte goldens
+
+from dischargegen import api
+from dischargegen.catalog import load_catalog
+from dischargegen.config import Config, LanguagePolicy
+from dischargegen.model import RenderOptions
 
 IMAGES = Path(__file__).resolve().parent / "fixtures" / "golden" / "png"
 CASES = [("kyphoplasty", "osteoporosis", False), ("vertebroplasty", "cancer", False), ("kyphoplasty", None, True)]
 MAX_CHANGED = 0.005
+LANGUAGES = [code for code in load_catalog(None).procedures["kyphoplasty"].languages if code != "en"]
+
+
+def translated(language: str) -> bytes:
+    """The kyphoplasty handout (cause osteoporosis) in ``language``, without the English copy."""
+    settings = api.Settings(Config(languages=LanguagePolicy(english_copy=False)), load_catalog(None))
+    handout = api.make_handout({**FACTS, "cause": "osteoporosis", "language": language}, settings)
+    return api.render_pdf(handout, settings, RenderOptions(deterministic=True))
 
 
 def pages(pdf: bytes) -> list[Image.Image]:
@@ -52,6 +67,16 @@ def test_pages_look_as_they_did(case: tuple[str, str | None, bool]) -> None:
         assert fraction <= MAX_CHANGED, f"page {page}: {fraction:.2%} of the pixels changed"
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_language_looks_as_it_did(language: str) -> None:
+    made = pages(translated(language))
+    expected = sorted(IMAGES.glob(f"language-{language}-p*.png"))
+    assert len(made) == len(expected) <= 2, "the number of pages changed"
+    for page, (image, path) in enumerate(zip(made, expected, strict=True), start=1):
+        fraction = changed_fraction(image, Image.open(path).convert("L"))
+        assert fraction <= MAX_CHANGED, f"{language} page {page}: {fraction:.2%} of the pixels changed"
+
+
 def test_the_comparison_sees_a_change() -> None:
     blank = Image.new("L", (100, 100), 255)
     marked = blank.copy()
@@ -66,6 +91,9 @@ def regenerate() -> None:
     for case in CASES:
         for page, image in enumerate(pages(make(*case)), start=1):
             image.save(IMAGES / name(case, page), optimize=True)
+    for language in LANGUAGES:
+        for page, image in enumerate(pages(translated(language)), start=1):
+            image.save(IMAGES / f"language-{language}-p{page}.png", optimize=True)
     print(f"wrote page images to {IMAGES}", file=sys.stderr)
 
 

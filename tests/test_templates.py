@@ -32,41 +32,52 @@ def shipped_report():  # type: ignore[no-untyped-def]
 def test_list_shows_every_procedure_language_version_and_review_date() -> None:
     result = run("list")
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
-    assert rows["kyphoplasty"][1:4] == ["en", "1.1.0", "2026-11-28"]
-    assert rows["vertebroplasty"][1:4] == ["en", "1.1.0", "2026-11-28"]
-    assert "shipped" in rows["vertebroplasty"]
+    rows = {tuple(line.split()[:2]): line.split() for line in result.output.splitlines()[1:]}
+    assert rows[("kyphoplasty", "en")][2:5] == ["source", "1.1.0", "2026-11-28"]
+    assert rows[("vertebroplasty", "en")][2:5] == ["source", "1.1.0", "2026-11-28"]
+    assert "shipped" in rows[("vertebroplasty", "en")]
+    assert rows[("kyphoplasty", "es")][2:7] == ["draft", "1.1.0", "-", "not", "reviewed"]
+    assert rows[("kyphoplasty", "es")][-1] == "cifoplastia"
+    assert len(rows) == 2 * 16  # each procedure in English and 15 translations
 
 
 def test_check_passes_on_every_shipped_template(shipped_report) -> None:  # type: ignore[no-untyped-def]
-    assert shipped_report.ok, [f for r in shipped_report.results for f in r.all_findings()]
-    assert {(r.procedure, r.language) for r in shipped_report.results} == {(p, "en") for p in SHIPPED}
+    assert shipped_report.ok, [f for r in shipped_report.results for f in r.all_findings() if f.level != "warning"]
+    languages = load_settings().catalog.procedures["kyphoplasty"].languages
+    assert {(r.procedure, r.language) for r in shipped_report.results} == {(p, c) for p in SHIPPED for c in languages}
     for result in shipped_report.results:
         # no failure and no warning but one: the checks run without a facility config, so no number
         assert [(f.level, f.code) for f in result.all_findings()] == [("warning", "phone")]
+        assert result.status == ("source" if result.language == "en" else "draft")
         assert len(result.variants) == 16  # 4 causes (with none) x optional fields x large print
         for v in result.variants:
-            assert v.grade is not None and v.grade <= 6.0
+            assert v.reading is not None and not v.reading.failed
+            if result.language == "en":
+                assert v.grade is not None and v.grade <= 6.0
             assert v.alert_911_page == 1
             assert v.long_sentences == [] and v.long_lists == []
-            assert v.pages is not None and v.pages <= (4 if v.variant.large_print else 2)
+            large = 4 if result.language == "en" else 5
+            assert v.pages is not None and v.pages <= (large if v.variant.large_print else 2)
 
 
 def test_check_cli_table_and_exit_status() -> None:
     result = run("check")
     assert result.exit_code == 0, result.output
     header = result.output.splitlines()[0].split()
-    assert header == ["PROCEDURE", "LANG", "VARIANT", "PAGES", "GRADE", "SMOG", "LONGEST", "911", "RESULT"]
-    assert "vertebroplasty  en    osteoporosis, all fields, large" in result.output
-    assert "2 template(s) checked: 0 failed, 2 warning(s)." in result.output  # no number: no config
+    assert header == ["PROCEDURE", "LANG", "STATUS", "PAGES", "LARGE", "READING", "LONGEST", "911", "RESULT"]
+    rows = {tuple(line.split()[:2]): line.split() for line in result.output.splitlines()[1:33]}
+    assert rows[("vertebroplasty", "en")][2:5] == ["source", "2", "4"] and rows[("vertebroplasty", "en")][5] == "FK"
+    assert rows[("kyphoplasty", "es")][2:4] == ["draft", "2"] and rows[("kyphoplasty", "es")][5] == "FH"
+    assert rows[("kyphoplasty", "zh-Hans")][5] == "ch" and rows[("kyphoplasty", "pl")][5] == "-"
+    assert "32 template(s) checked: 0 failed, 32 warning(s)." in result.output  # no number: no config
 
 
 def test_check_json_names_only_the_procedures_asked_for() -> None:
-    result = run("check", "vertebroplasty", "--json")
+    result = run("check", "vertebroplasty", "--lang", "en", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ok"] is True
-    assert [t["procedure"] for t in report["templates"]] == ["vertebroplasty"]
+    assert [(t["procedure"], t["language"]) for t in report["templates"]] == [("vertebroplasty", "en")]
     variant = report["templates"][0]["variants"][0]
     assert set(variant) >= {
         "pages",
@@ -78,7 +89,9 @@ def test_check_json_names_only_the_procedures_asked_for() -> None:
         "alert_911_page",
     }
     assert variant["longest_sentence"]["words"] <= 20
+    assert variant["reading"]["measure"] == "Flesch-Kincaid grade" and variant["reading"]["limit"] == 6.0
     assert report["limits"]["pages"] == 2 and report["limits"]["pages_large_print"] == 4
+    assert report["limits"]["pages_large_print_translated"] == 5
 
 
 def test_check_unknown_procedure_is_a_usage_error() -> None:
@@ -88,7 +101,7 @@ def test_check_unknown_procedure_is_a_usage_error() -> None:
 
 
 def test_review_date_over_24_months_is_a_warning_not_a_failure() -> None:
-    report = check_templates(load_settings(), procedures=["vertebroplasty"], today=date(2029, 1, 1))
+    report = check_templates(load_settings(), procedures=["vertebroplasty"], languages=["en"], today=date(2029, 1, 1))
     assert report.ok
     warnings = [f for r in report.results for f in r.all_findings()]
     assert sorted((f.level, f.code) for f in warnings) == [("warning", "phone"), ("warning", "review")]

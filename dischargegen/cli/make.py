@@ -53,17 +53,22 @@ def procedures(config_path: Path | None, templates_dir: Path | None) -> None:
             f"{procedure.id}: {procedure.title} (version {procedure.version}, reviewed "
             f"{procedure.reviewed.isoformat()} by {procedure.reviewed_by})"
         )
-        click.echo(f"  languages: {', '.join(procedure.languages)}; causes: {', '.join(procedure.causes)}")
+        drafts = [code for code, t in procedure.translations.items() if t.draft]
+        reviewed = [code for code in procedure.languages if code not in drafts]
+        languages = ", ".join(reviewed) + (f" (draft: {', '.join(drafts)})" if drafts else "")
+        click.echo(f"  languages: {languages}; causes: {', '.join(procedure.causes)}")
         codes = "; ".join(
             f"{system} {', '.join(values)}" for system, values in api.procedure_codes(procedure, settings).items()
         )
         if codes:
             click.echo(f"  codes: {codes}")
         for d in api.restriction_defaults(procedure, settings.config).values():
-            limit = f"{d.limit.describe(units)} for " if d.limit else ""
-            click.echo(f"  restriction {d.kind}: {limit}{d.duration.words}  [{_origin(d.origin)}]")
+            limit = f"{api.limit_words(d.limit, units)} for " if d.limit else ""
+            click.echo(f"  restriction {d.kind}: {limit}{api.duration_words(d.duration)}  [{_origin(d.origin)}]")
         for d in api.timeline_defaults(procedure, settings.config).values():
-            click.echo(f"  timeline {d.kind}: {d.duration.words} after the procedure  [{_origin(d.origin)}]")
+            click.echo(
+                f"  timeline {d.kind}: {api.duration_words(d.duration)} after the procedure  [{_origin(d.origin)}]"
+            )
 
 
 def _origin(origin: str) -> str:

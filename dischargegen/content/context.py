@@ -17,11 +17,12 @@ Templates see exactly these names (and the filters ``longdate`` and ``time``)::
                                                  .reaches "the spine clinic" (or none)
     restrictions[]: kind, limit, ends, duration, text
                                                  in the order they end; limit "10 lb (4.5 kg)"
-                                                 or none; ends a date; duration "6 weeks";
-                                                 text for kind "custom"
+                                                 or none; ends a date; duration "6 weeks" (in
+                                                 the handout's language); text for kind "custom"
     restriction.<kind>                           the same object by kind, or none when removed
     timeline.<key>                               dates from the procedure's [timeline] defaults
-    values.<key>.<name>                          other defaults from the procedure's [values]
+    values.<key>.<name>                          other defaults from the procedure's [values];
+                                                 numbers written the language's way (1,000; 100.4)
     facility.name, facility.phone, facility.phone_24h   text or none
     language                                     the handout's language code (en)
     large_print, sample                          booleans
@@ -30,10 +31,16 @@ Templates see exactly these names (and the filters ``longdate`` and ``time``)::
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, NamedTuple
 
+from babel.units import format_unit
+
 from ..catalog import Procedure
-from ..model import Handout, RenderOptions, Restriction, Units
+from ..dates import Duration
+from ..languages import babel_locale
+from ..model import Handout, RenderOptions, Restriction, Units, Weight
+from .locale_data import decimal, is_decimal
 
 CONTEXT_NAMES = frozenset(
     {
@@ -60,11 +67,22 @@ CONTEXT_NAMES = frozenset(
 )
 
 
+class Span(NamedTuple):
+    """A restriction's length, written in the handout's language when printed: ``6 weeks``."""
+
+    duration: Duration
+    language: str
+
+    def __str__(self) -> str:  # Babel's unit names load only for a template that prints this
+        unit = {"d": "duration-day", "w": "duration-week", "m": "duration-month"}[self.duration.unit]
+        return str(format_unit(self.duration.amount, unit, length="long", locale=babel_locale(self.language)))
+
+
 class RestrictionView(NamedTuple):
     kind: str
     limit: str | None
     ends: date
-    duration: str
+    duration: Span
     text: str | None
 
 
@@ -75,19 +93,45 @@ class ProcedureView(NamedTuple):
     reviewed: date
 
 
-def _view(item: Restriction, units: Units) -> RestrictionView:
-    limit = item.limit.describe(units) if item.limit else None
-    return RestrictionView(item.kind, limit, item.ends, item.duration.words, item.text)
+def _number(value: Decimal, language: str) -> str:
+    return decimal(format(value.normalize(), "f"), language)
+
+
+def weight_text(weight: Weight, units: Units, language: str) -> str:
+    """``10 lb (4.5 kg)``: the facility's unit first, the other in brackets, numbers written the
+    language's way (``4,5 kg``)."""
+    other = Units.KG if units == Units.LB else Units.LB
+    first, second = (_number(weight.in_unit(unit), language) for unit in (units, other))
+    return f"{first} {units} ({second} {other})"
+
+
+def _view(item: Restriction, units: Units, language: str) -> RestrictionView:
+    limit = weight_text(item.limit, units, language) if item.limit else None
+    return RestrictionView(item.kind, limit, item.ends, Span(item.duration, language), item.text)
+
+
+def _values(procedure: Procedure, language: str) -> dict[str, dict[str, object]]:
+    """The procedure's [values], each plain number written the language's way."""
+    out: dict[str, dict[str, object]] = {}
+    for key, spec in procedure.values.items():
+        out[key] = {
+            name: decimal(value, language)
+            if name != "source" and isinstance(value, str) and is_decimal(value)
+            else value
+            for name, value in spec.items()
+        }
+    return out
 
 
 def build_context(handout: Handout, procedure: Procedure, options: RenderOptions) -> dict[str, Any]:
     ordered = sorted(handout.restrictions, key=lambda r: r.ends)  # stable: same day, given order
-    views = [_view(r, handout.facility.units) for r in ordered]
+    language = handout.language
+    views = [_view(r, handout.facility.units, language) for r in ordered]
     by_kind: dict[str, RestrictionView | None] = {kind: None for kind in procedure.restrictions}
     by_kind.update({v.kind: v for v in views if v.kind != "custom"})
     context = {
         "patient": handout.patient,
-        "procedure": ProcedureView(procedure.id, procedure.title, procedure.version, procedure.reviewed),
+        "procedure": ProcedureView(procedure.id, procedure.title_in(language), procedure.version, procedure.reviewed),
         "procedure_date": handout.procedure_date,
         "level": handout.level,
         "cause": handout.cause,
@@ -100,7 +144,7 @@ def build_context(handout: Handout, procedure: Procedure, options: RenderOptions
         "restrictions": views,
         "restriction": by_kind,
         "timeline": dict(handout.timeline),
-        "values": {key: dict(spec) for key, spec in procedure.values.items()},
+        "values": _values(procedure, language),
         "facility": handout.facility,
         "language": handout.language,
         "large_print": options.large_print,

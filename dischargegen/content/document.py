@@ -2,7 +2,7 @@
 
 Elements (attributes in brackets)::
 
-    handout [subject header subheader footer page_label sample_label]
+    handout [subject header subheader footer page_label sample_label draft_notice]
                                 the root; its attributes are the PDF subject and the page frame's
                                 text (page_label holds {page} and {pages})
     title                       the handout's main heading
@@ -49,7 +49,7 @@ CALENDAR_MAX_DAYS = 3 * 366  # the marks of one calendar span at most about thre
 BLANK = "_" * 12  # the text of a write-in line in the tree (the layout sets its printed length)
 INLINE = {"b": (), "br": (), "blank": ()}
 BLOCKS: dict[str, tuple[str, ...]] = {  # element -> its allowed attributes
-    "handout": ("subject", "header", "subheader", "footer", "page_label", "sample_label"),
+    "handout": ("subject", "header", "subheader", "footer", "page_label", "sample_label", "draft_notice"),
     "title": (),
     "lead": (),
     "section": ("title", "icon"),

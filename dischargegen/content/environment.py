@@ -24,6 +24,7 @@ from jinja2.loaders import split_template_path
 
 from ..catalog import TEMPLATE_SUFFIX, read_inside
 from ..errors import TemplateError
+from ..languages import babel_locale
 from .document import ELEMENTS
 from .locale_data import date_locale, private_cache
 from .sandbox import HandoutEnvironment, render_bounded
@@ -84,13 +85,19 @@ def _without_comments(source: str) -> str:
 @jinja2.pass_context
 def longdate(context: jinja2.runtime.Context, value: date | datetime) -> str:
     """Weekday and full date in the handout's language: ``Tuesday, January 5, 2027``."""
-    return str(format_date(value, "full", locale=date_locale(context["language"])))
+    return str(format_date(value, "full", locale=date_locale(babel_locale(context["language"]))))
+
+
+@jinja2.pass_context
+def plain_date(context: jinja2.runtime.Context, value: date | datetime) -> str:
+    """The date without its weekday, in the handout's language: ``January 5, 2027``."""
+    return str(format_date(value, "long", locale=date_locale(babel_locale(context["language"]))))
 
 
 @jinja2.pass_context
 def time_of_day(context: jinja2.runtime.Context, value: datetime) -> str:
     """Time of day in the language's short form: ``10:30 AM``."""
-    return str(format_time(value, "short", locale=date_locale(context["language"])))
+    return str(format_time(value, "short", locale=date_locale(babel_locale(context["language"]))))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -118,7 +125,7 @@ def environment(folders: tuple[Path, ...]) -> HandoutEnvironment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.add_filters(longdate=longdate, time=time_of_day)
+    env.add_filters(longdate=longdate, date=plain_date, time=time_of_day)
     return env
 
 

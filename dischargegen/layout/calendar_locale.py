@@ -20,14 +20,15 @@ from babel.core import Locale, UnknownLocaleError, get_global
 from babel.dates import format_date
 
 from ..content.locale_data import date_locale, private_cache, read_private
+from ..languages import babel_locale
 
 
 class CalendarWords:
     """Month titles, weekday names and full dates in one language, Babel formatting each."""
 
     def __init__(self, language: str, region: str | None) -> None:
-        self.language = language.replace("-", "_")
-        self.locale = date_locale(language)
+        self.language = babel_locale(language)
+        self.locale = date_locale(self.language)
         self.first_day = first_weekday(self.language, region)  # 0 is Monday
 
     def weekdays(self, width: str = "abbreviated") -> list[str]:

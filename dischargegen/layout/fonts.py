@@ -1,23 +1,28 @@
 """The bundled fonts: Atkinson Hyperlegible for the text, with fallbacks run by run.
 
 Atkinson Hyperlegible covers Latin scripts only. A run of characters it lacks is set in Noto
-Sans (Greek, Cyrillic, Vietnamese), then DejaVu Sans (symbols). A character that no bundled
-font has is an error, never a blank box. Fonts are registered once per process, and the large
-fallback fonts only when a text needs them.
+Sans (Greek, Cyrillic, Vietnamese), then DejaVu Sans (symbols), then WenQuanYi Micro Hei
+(Chinese in both scripts, Japanese, Korean: one face, so its "bold" is the same face, drawn
+outlined), then Noto Sans Devanagari (Hindi). Devanagari is shaped with HarfBuzz (vowel signs
+placed, conjuncts joined), and each shaped run carries its text as ``/ActualText``, so that it
+copies and reads aloud as written. A character that no bundled font has is an error, never a
+blank box. Fonts are registered once per process, and the large fallback fonts only when a text
+needs them.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import RenderError
@@ -30,32 +35,98 @@ if not FONTS_DIR.is_dir():  # running from a source checkout
 class Family(NamedTuple):
     name: str
     regular: str
-    bold: str
+    bold: str | None  # None: the family has one face, set for bold text too
+    face_index: int = 0  # the face's number in a TrueType collection (.ttc)
+    shaped: bool = False  # its script needs shaping (HarfBuzz) to be drawn right
 
 
 BODY = Family("Atkinson", "AtkinsonHyperlegible-Regular.ttf", "AtkinsonHyperlegible-Bold.ttf")
 FALLBACKS = (
     Family("NotoSans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
     Family("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    Family("WenQuanYiMicroHei", "WenQuanYiMicroHei.ttc", None),
+    Family("NotoSansDevanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf", shaped=True),
 )
 FAMILIES = (BODY, *FALLBACKS)
 # Characters that need no glyph of their own in running text.
 _INVISIBLE = frozenset("\n\t\u00ad\u200b\u200c\u200d")
 
 
+_REGISTERED: set[Family] = set()
+
+
 @cache
 def register(family: Family) -> frozenset[int]:
-    """Register a family's two faces with ReportLab once; returns the code points it covers."""
-    regular = TTFont(family.name, str(FONTS_DIR / family.regular))
-    bold = TTFont(f"{family.name}-Bold", str(FONTS_DIR / family.bold))
+    """Register a family's faces with ReportLab once; returns the code points it covers."""
+    _REGISTERED.add(family)
+    regular = TTFont(family.name, str(FONTS_DIR / family.regular), subfontIndex=family.face_index)
+    _keep_tables(regular)
+    _keep_compressed()
     pdfmetrics.registerFont(regular)
-    pdfmetrics.registerFont(bold)
-    faces: tuple[tuple[Literal[0, 1], str], ...] = ((0, family.name), (1, f"{family.name}-Bold"))
-    for is_bold, face in faces:
-        for italic in (0, 1):  # no italics in the handout: map them to upright faces
-            addMapping(family.name, is_bold, italic, face)
-            addMapping(f"{family.name}-Bold", is_bold, italic, face)
-    return frozenset(regular.face.charToGlyph) & frozenset(bold.face.charToGlyph)
+    covered = frozenset(regular.face.charToGlyph)
+    if family.bold is not None:
+        bold = TTFont(f"{family.name}-Bold", str(FONTS_DIR / family.bold))
+        _keep_tables(bold)
+        pdfmetrics.registerFont(bold)
+        covered &= frozenset(bold.face.charToGlyph)
+    for is_bold in (0, 1):  # no italics in the handout: map them to upright faces
+        for italic in (0, 1):
+            addMapping(family.name, is_bold, italic, face(family, bool(is_bold)))
+            if family.bold is not None:
+                addMapping(f"{family.name}-Bold", is_bold, italic, face(family, bool(is_bold)))
+    return covered
+
+
+SUBSETS_KEPT = 8  # per font: the embedded subsets a process keeps, most recent first
+
+
+def _keep_tables(font: TTFont) -> None:
+    """Read a font's glyph outlines and PostScript names once per process (ReportLab copies both
+    tables whole for every subset it embeds: 4.5 MB for WenQuanYi Micro Hei, twice a handout),
+    and keep the last few subsets it made: handouts of one template in one language open with
+    the same text, so their first subsets hold the same characters in the same order, and a
+    subset is a function of just that. The tables and subsets are bytes, never changed."""
+    face = font.face
+    read: Callable[[str], bytes] = face.get_table
+    make: Callable[[Sequence[int]], bytes] = face.makeSubset
+    kept: dict[str, bytes] = {}
+
+    def get_table(tag: str) -> bytes:
+        if tag not in ("glyf", "post"):
+            return read(tag)
+        if tag not in kept:
+            kept[tag] = read(tag)
+        return kept[tag]
+
+    @lru_cache(maxsize=SUBSETS_KEPT)
+    def kept_subset(characters: tuple[int, ...]) -> bytes:
+        return make(characters)
+
+    def make_subset(subset: Sequence[int]) -> bytes:
+        return kept_subset(tuple(subset))
+
+    face.get_table = get_table  # type: ignore[method-assign]  # this font's own reader
+    face.makeSubset = make_subset  # type: ignore[method-assign]
+
+
+COMPRESSED_KEPT = 16
+COMPRESS_FROM = 32 * 1024  # bytes: an embedded font subset; page streams are smaller
+
+
+@cache
+def _keep_compressed() -> None:
+    """Keep the compressed form of the last few large streams (the font subsets kept above, the
+    same bytes object handout after handout: its hash is computed once). Flate compression of a
+    Chinese subset takes a fifth of a handout's render; compressing is a function of the bytes
+    alone, so a kept result is the same as a new one."""
+    flate = pdfdoc.PDFZCompress
+    encode: Callable[[bytes | str], bytes] = flate.encode
+    kept = lru_cache(maxsize=COMPRESSED_KEPT)(encode)
+
+    def compress(text: bytes | str) -> bytes:
+        return kept(text) if isinstance(text, bytes) and len(text) >= COMPRESS_FROM else encode(text)
+
+    flate.encode = compress  # type: ignore[method-assign]  # ReportLab's one Flate filter, kept results
 
 
 def _family_for(char: str) -> Family | None:
@@ -95,9 +166,13 @@ _WORD = re.compile(r"\w+|\W", re.UNICODE)
 
 
 def _family_for_word(word: str, body: frozenset[int]) -> Family:
-    """One font for a whole word where possible, so that a word is never set in two faces."""
+    """One font for a whole word where possible, so that a word is never set in two faces.
+    Right-to-left text (Arabic, Hebrew) is refused: set left to right, unshaped, it would be
+    printed unreadable."""
     if all(ord(c) in body or c in _INVISIBLE for c in word):
         return BODY
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in word):
+        raise RenderError("right-to-left text (Arabic, Hebrew) cannot be laid out yet")
     for family in FALLBACKS:
         covered = register(family)
         if all(ord(c) in covered for c in word):
@@ -109,8 +184,8 @@ def _family_for_word(word: str, body: frozenset[int]) -> Family:
 
 
 def face(family: Family, bold: bool) -> str:
-    """The registered name of a family's regular or bold face."""
-    return f"{family.name}-Bold" if bold else family.name
+    """The registered name of a family's regular or bold face (its one face, when it has one)."""
+    return f"{family.name}-Bold" if bold and family.bold is not None else family.name
 
 
 # Spaces the body font lacks, set as the no-break space it has (Babel writes "10:30\u202fAM"):
@@ -135,7 +210,10 @@ def _cut(text: str) -> tuple[tuple[Family, str], ...]:
         return ((BODY, text),)
     out: list[tuple[Family, str]] = []
     for word in _WORD.findall(text):
-        family = _family_for_word(word, body)
+        if out and out[-1][0] is not BODY and not word[0].isalnum() and register(out[-1][0]).issuperset(map(ord, word)):
+            family = out[-1][0]  # a space or mark after a fallback run stays in its font: one run, not three
+        else:
+            family = _family_for_word(word, body)
         if out and out[-1][0] is family:
             out[-1] = (family, out[-1][1] + word)
         else:
@@ -162,7 +240,52 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 @lru_cache(maxsize=16384)
 def _width(text: str, size: float, bold: bool) -> float:
-    return sum(pdfmetrics.stringWidth(chunk, face(family, bold), size) for family, chunk in pieces(text))
+    return sum(_chunk_width(family, chunk, face(family, bold), size) for family, chunk in pieces(text))
+
+
+def _chunk_width(family: Family, chunk: str, name: str, size: float) -> float:
+    glyphs = getattr(_shaped(chunk, name, size), "__shapeData__", None) if family.shaped else None
+    if glyphs is not None:
+        return float(sum(glyph.x_advance for glyph in glyphs) * size / 1000)
+    return float(pdfmetrics.stringWidth(chunk, name, size))
+
+
+@lru_cache(maxsize=4096)
+def _shaped(chunk: str, name: str, size: float) -> ShapedStr | str:
+    """A run shaped by HarfBuzz: its glyphs in order and placed, as ReportLab draws them (the run
+    itself when it needs no shaping: digits, punctuation)."""
+    shaped: ShapedStr | str = shapeStr(chunk, name, size)
+    return shaped
+
+
+_SHAPED_SCRIPTS = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")  # Devanagari and its extension
+
+
+def needs_shaping(text: str) -> bool:
+    """Whether ``text`` holds a script that must be shaped to be drawn right (a Paragraph of it
+    needs ``shaping`` on its style, and :func:`prepare_shaping`)."""
+    return _SHAPED_SCRIPTS.search(text) is not None
+
+
+_PREPARED: set[str] = set()
+
+
+def prepare_shaping() -> None:
+    """Ready every registered face for a shaped Paragraph: ReportLab shapes each word with the
+    fonts of its runs, and gives a glyph without a character (a ligature) a private code only
+    in a font it has opened for HarfBuzz (once per font per process)."""
+    for family in FAMILIES:
+        if family in _REGISTERED:
+            for bold in (False, True):
+                name = face(family, bold)
+                if name not in _PREPARED:
+                    pdfmetrics.getFont(name).hbFont()  # type: ignore[attr-defined]  # a TTFont's
+                    _PREPARED.add(name)
+
+
+def _actual_text(text: str) -> str:
+    """The marked-content operator that gives a shaped run its text (PDF 14.9.4, ActualText)."""
+    return f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC"
 
 
 class Label(NamedTuple):
@@ -177,30 +300,50 @@ class Label(NamedTuple):
     color: Color = black
 
 
+# A family with one face sets bold text as that face, outlined too (PDF text render mode 2, fill
+# and stroke) with a line this fraction of the type size: as heavy as a bold face, more or less.
+FAKE_BOLD_STROKE = 0.035
+
+
 def draw_labels(canv: Canvas, labels: list[Label]) -> None:
     """Draw many short lines of text at once: one PDF text object, fonts and colours set only
     when they change (a calendar's day numbers)."""
     if not labels:
         return
     text = canv.beginText()
-    font, color = ("", 0.0), None
+    font, color, stroke = ("", 0.0), None, 0.0  # stroke: the outline's width, 0 when not outlined
     for label in labels:
-        runs = [(face(family, label.bold), chunk) for family, chunk in pieces(label.text)]
+        runs = [(family, chunk) for family, chunk in pieces(label.text)]
         if len(runs) == 1:  # one font: the width is kept
             widths = [text_width(label.text, label.size, label.bold)]
         else:
-            widths = [pdfmetrics.stringWidth(chunk, name, label.size) for name, chunk in runs]
+            widths = [_chunk_width(family, chunk, face(family, label.bold), label.size) for family, chunk in runs]
         x = label.x - (sum(widths) / 2 if label.align == "center" else sum(widths) if label.align == "right" else 0)
         if label.color is not color and label.color != color:
             color = label.color
             text.setFillColor(color)
-        for (name, chunk), advance in zip(runs, widths, strict=True):
+            text.setStrokeColor(color)
+        for (family, chunk), advance in zip(runs, widths, strict=True):
+            name = face(family, label.bold)
             if (name, label.size) != font:
                 font = (name, label.size)
                 text.setFont(name, label.size)
+            wanted = label.size * FAKE_BOLD_STROKE if label.bold and family.bold is None else 0.0
+            if wanted != stroke:
+                if not wanted or not stroke:
+                    text.setTextRenderMode(2 if wanted else 0)
+                if wanted:
+                    text._code.append(f"{wanted:.3f} w")  # type: ignore[attr-defined]  # line width, in the text object
+                stroke = wanted
             text.setTextOrigin(x, label.y)
             # what textOut writes, without the width it would measure again to move the cursor
-            text._code.append(text._formatText(chunk))  # type: ignore[attr-defined]  # ReportLab's own
+            shaped = _shaped(chunk, name, label.size) if family.shaped else chunk
+            if isinstance(shaped, ShapedStr):
+                text._code.append(_actual_text(chunk))  # type: ignore[attr-defined]
+                text._code.append(text._formatText(shaped))  # type: ignore[attr-defined]
+                text._code.append("EMC")  # type: ignore[attr-defined]
+            else:
+                text._code.append(text._formatText(chunk))  # type: ignore[attr-defined]  # ReportLab's own
             x += advance
     canv.drawText(text)
 
@@ -210,12 +353,7 @@ def draw_text(
 ) -> float:
     """Draw ``text`` on one line with the bundled fonts (never a base-14 font) and the fallbacks,
     its baseline at ``y``; ``align`` is where ``x`` is: left, center or right. Returns the width."""
-    runs = [(face(family, bold), chunk) for family, chunk in pieces(text)]
-    widths = [pdfmetrics.stringWidth(chunk, name, size) for name, chunk in runs]
-    width = sum(widths)
+    width = sum(_chunk_width(family, chunk, face(family, bold), size) for family, chunk in pieces(text))
     x -= width / 2 if align == "center" else width if align == "right" else 0
-    for (name, chunk), advance in zip(runs, widths, strict=True):
-        canv.setFont(name, size)
-        canv.drawString(x, y, chunk)
-        x += advance
+    draw_labels(canv, [Label(x, y, text, size, bold, "left", canv._fillColorObj)])  # type: ignore[attr-defined]
     return width

@@ -137,8 +137,20 @@ class HeadWith(Flowable):
         room = available_height - self._hh - self._gap
         self.block._frame = getattr(self, "_frame", None)  # type: ignore[attr-defined]  # so it sees "at top"
         parts = self.block.splitOn(self.canv, available_width, room) if room > 0 else []
-        if len(parts) < 2 or isinstance(parts[0], ActionFlowable):  # the block cannot start on this page
-            return [self.heading, self.block] if at_top(self) else []
+        if (
+            len(parts) < 2
+            or isinstance(parts[0], ActionFlowable)
+            or parts[0].wrapOn(self.canv, available_width, room)[1] > room + 0.01
+        ):
+            # The block cannot start under the heading here (or would only by running past the
+            # frame's foot): all of it goes to the next frame. Only at the top of a second frame
+            # (ReportLab postponed it once) are they parted, the heading split too if it must be.
+            if not (at_top(self) and getattr(self, "_postponed", False)):
+                return []
+            if self._hh <= available_height:
+                return [self.heading, self.block]
+            heading = self.heading.splitOn(self.canv, available_width, available_height)
+            return [*heading, self.block] if heading else []
         return [HeadWith(self.heading, parts[0]), *parts[1:]]
 
     def draw(self) -> None:

@@ -3,61 +3,114 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
-from reportlab.platypus import BaseDocTemplate, Image
+from reportlab.platypus import BaseDocTemplate, Flowable, Image, NextPageTemplate, PageBreak, PageTemplate
 
 from ..content.build import Document
 from ..errors import RenderError
+from ..languages import SOURCE_LANGUAGE
 from ..model import Handout, RenderOptions
 from .flowables import Builder
-from .fonts import BODY, markup
-from .pages import PAGE_SIZES, PageFrame, geometry, numbered_canvas, page_templates, unbreakable
+from .fonts import BODY, needs_shaping, prepare_shaping
+from .pages import (
+    PAGE_SIZES,
+    PageFrame,
+    Part,
+    first_template,
+    geometry,
+    numbered_canvas,
+    page_budget,
+    page_templates,
+    unbreakable,
+)
 from .styles import styles
+from .text import BREAK_ANYWHERE
 
 
-def render(document: Document, handout: Handout, options: RenderOptions) -> bytes:
-    """Lay out ``document`` (the handout's tree) on the handout's pages; returns the PDF."""
-    tree = document.tree
-    style = styles(options.large_print)
+def render(documents: Sequence[Document], handout: Handout, options: RenderOptions) -> bytes:
+    """Lay out ``documents`` (the handout's tree; a draft translation's, then the English one's)
+    on the handout's pages, each part numbering its own pages; returns the PDF. A part that runs
+    over the pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact."""
+    pdf, counts = _build(documents, handout, options, [False] * len(documents))
+    over = [
+        count > page_budget(options.large_print, document.language != SOURCE_LANGUAGE)
+        for count, document in zip(counts, documents, strict=True)
+    ]
+    if any(over):
+        pdf, _ = _build(documents, handout, options, over)
+    return pdf
+
+
+def _build(
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, compact: list[bool]
+) -> tuple[bytes, list[int]]:
+    """The PDF of the parts, and each part's pages."""
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
-    attrs = tree.attrs
-    frame = PageFrame(
-        header_left=f"<b>{markup(unbreakable(attrs.get('header', '')), bold=True)}</b>",
-        header_right=markup(unbreakable(attrs.get("subheader", ""))),
-        footer_left=markup(attrs.get("footer", "")),
-        page_label=lambda page, pages: markup(
-            attrs.get("page_label", "{page} / {pages}").replace("{pages}", str(pages)).replace("{page}", str(page))
-        ),
-        sample_mark=markup(attrs["sample_label"], bold=True) if options.sample and attrs.get("sample_label") else None,
-    )
+    first = documents[0]
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
         pagesize=page_size,
-        title=document.title,
-        subject=attrs.get("subject", ""),
+        title=first.title,
+        subject=first.tree.attrs.get("subject", ""),
         author=handout.facility.name or "",
         creator="dischargegen",
         producer="dischargegen",
-        lang=handout.language,
+        lang=first.language,
         invariant=1 if options.deterministic else 0,
         initialFontName=BODY.name,
-        initialFontSize=style.size,
+        initialFontSize=styles(options.large_print).size,
     )
-    region = getattr(handout.facility, "region", None)  # the calendar's first weekday follows it
-    head, rest = Builder(style, handout.language, region).handout(tree)
-    if handout.facility.logo:
-        head.insert(0, _logo(handout.facility.logo, style.size * 4))
-    page = geometry(frame, style, page_size)
-    templates, flowables = page_templates(page, style, head, rest, columns=not options.large_print)
-    doc.addPageTemplates(templates)
+    parts: list[Part] = []
+    flowables: list[Flowable] = []
+    for number, document in enumerate(documents):
+        part, templates, story = _part(document, handout, options, page_size, number, compact[number])
+        parts.append(part)
+        doc.addPageTemplates(templates)
+        if number:
+            flowables += [NextPageTemplate(first_template(number)), PageBreak()]
+        flowables += story
+    counts: list[int] = []
     try:
-        doc.build(flowables, canvasmaker=numbered_canvas(frame, style, page))
+        doc.build(flowables, canvasmaker=numbered_canvas(parts, counts))
     except RenderError:
         raise
     except Exception as exc:  # ReportLab reports layout failures as bare exceptions
         raise RenderError(f"cannot lay out the handout ({type(exc).__name__})") from exc
-    return buffer.getvalue()
+    return buffer.getvalue(), counts
+
+
+def _part(
+    document: Document,
+    handout: Handout,
+    options: RenderOptions,
+    page_size: tuple[float, float],
+    number: int,
+    compact: bool,
+) -> tuple[Part, list[PageTemplate], list[Flowable]]:
+    """One handout's frame, page templates and flowables."""
+    attrs = document.tree.attrs
+    shaping = needs_shaping(" ".join([document.title, *attrs.values()]))  # a name or a translation in Devanagari
+    style = styles(options.large_print, cjk=document.language in BREAK_ANYWHERE, compact=compact, shaping=shaping)
+    frame = PageFrame(
+        header_left=unbreakable(attrs.get("header", "")),
+        header_right=unbreakable(attrs.get("subheader", "")),
+        footer_left=attrs.get("footer", ""),
+        page_label=lambda page, pages: (
+            attrs.get("page_label", "{page} / {pages}").replace("{pages}", str(pages)).replace("{page}", str(page))
+        ),
+        sample_mark=attrs["sample_label"] if options.sample and attrs.get("sample_label") else None,
+    )
+    if shaping:
+        prepare_shaping()
+    region = getattr(handout.facility, "region", None)  # the calendar's first weekday follows it
+    head, rest = Builder(style, document.language, region).handout(document.tree)
+    if handout.facility.logo:
+        head.insert(0, _logo(handout.facility.logo, style.size * 4))
+    page = geometry(frame, style, page_size)
+    templates, story = page_templates(page, style, head, rest, columns=not options.large_print, part=number)
+    return Part(frame, style, page), templates, story
 
 
 def _logo(path: str, height: float) -> Image:

@@ -33,23 +33,40 @@ class Styles(NamedTuple):
     cell: ParagraphStyle  # a table cell
     cell_head: ParagraphStyle  # a table's header cell
     size: float  # the body size in points
+    compact: bool = False
 
     @property
     def space(self) -> float:
         """The vertical rhythm unit: space between blocks."""
-        return self.size * 0.5
+        return self.size * (0.35 if self.compact else 0.5)
 
 
-@lru_cache(maxsize=2)
-def styles(large_print: bool) -> Styles:
+@lru_cache(maxsize=16)
+def styles(large_print: bool, cjk: bool = False, compact: bool = False, shaping: bool = False) -> Styles:
+    """The handout's styles; ``cjk``: lines may break between any two characters, as Chinese and
+    Japanese text is broken (for the Paragraphs of the header and footer). ``compact``: the same
+    type sizes with less space between lines and blocks, for a handout that would otherwise run
+    a page over (a translation runs longer than English). ``shaping``: the Paragraphs (header,
+    footer) are shaped by HarfBuzz, for text in Devanagari."""
     size = 18.0 if large_print else 12.0
-    leading = size * (1.25 if large_print else 1.3)  # large print: 22.5 pt, a little more than single spacing
+    # large print: 22.5 pt, a little more than single spacing; normal: 1.3; compact: 1.2
+    leading = size * (1.2 if compact else 1.25 if large_print else 1.3)
+    after = 0.25 if compact else 0.35
     bold = f"{BODY.name}-Bold"
 
     def style(name: str, **kw: object) -> ParagraphStyle:
         base = dict(
-            fontName=BODY.name, fontSize=size, leading=leading, alignment=TA_LEFT, spaceAfter=size * 0.35, allowWidows=0
+            fontName=BODY.name,
+            fontSize=size,
+            leading=leading,
+            alignment=TA_LEFT,
+            spaceAfter=size * after,
+            allowWidows=0,
         )
+        if cjk:
+            base["wordWrap"] = "CJK"
+        if shaping:
+            base["shaping"] = 1
         base.update(kw)
         return ParagraphStyle(name, **base)  # type: ignore[arg-type]
 
@@ -64,7 +81,7 @@ def styles(large_print: bool) -> Styles:
             fontName=bold,
             fontSize=heading_size,
             leading=heading_size * 1.25,
-            spaceBefore=size * 0.6,
+            spaceBefore=size * (0.4 if compact else 0.6),
             spaceAfter=size * 0.25,
             keepWithNext=1,
         ),
@@ -76,4 +93,5 @@ def styles(large_print: bool) -> Styles:
         cell=style("cell", leading=size * 1.2, spaceAfter=0),
         cell_head=style("cell_head", fontName=bold, leading=size * 1.2, spaceAfter=0),
         size=size,
+        compact=compact,
     )

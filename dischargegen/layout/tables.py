@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from reportlab.lib import colors
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..content.document import Node
-from .fonts import BODY
+from .fonts import text_width
 from .styles import RULE, SHADE, Styles
 
 
@@ -104,14 +103,14 @@ def column_widths(rows: list[list[Node]], width: float, size: float, pad: float)
     heads = [size * 3.0] * columns  # the header cells on one line ("How much")
     for row in rows:
         for c, cell in enumerate(row):
-            face = f"{BODY.name}-Bold" if cell.tag == "th" else BODY.name
+            bold = cell.tag == "th"  # measured in the fonts it prints in (Cyrillic in Noto Sans...)
             text = cell.text()
             words = text.split(" ") or [""]  # a no-break space keeps words together, as in the cell
-            least[c] = max(least[c], max(stringWidth(w, face, size) for w in words) + 2 * pad)
+            least[c] = max(least[c], max(text_width(w, size, bold) for w in words) + 2 * pad)
             written = size * WRITE_IN_EM if cell.tag == "td" and not cell.runs else 0.0  # room for a hand
-            natural[c] = max(natural[c], stringWidth(text, face, size) + 2 * pad, written)
-            if cell.tag == "th":
-                heads[c] = stringWidth(text, face, size) + 2 * pad
+            natural[c] = max(natural[c], text_width(text, size, bold) + 2 * pad, written)
+            if bold:
+                heads[c] = text_width(text, size, True) + 2 * pad
     with_heads = [max(m, h) for m, h in zip(least, heads, strict=True)]
     if sum(with_heads) < width:  # room for every header on one line
         least = with_heads

@@ -1,10 +1,16 @@
 """Running text: paragraphs broken into lines at spaces and set directly, as ReportLab's
 Paragraph would set them (a Paragraph still sets text with a line break or an overlong word);
-the Paragraph markup of runs; write-in lines."""
+the Paragraph markup of runs; write-in lines.
+
+Chinese and Japanese are written without spaces: a line may break between any two of their
+characters, except before closing punctuation (。、」) and after opening punctuation (「), the
+basic rule of East Asian typesetting (kinsoku). Korean breaks at its spaces, as English does."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 
 from reportlab import rl_config
 from reportlab.lib.styles import ParagraphStyle
@@ -15,6 +21,30 @@ from ..content.document import Run
 from .fonts import BODY, Label, draw_labels, markup, text_width
 
 BLANK_INCHES = 2.2  # a write-in line is at least 2 inches long
+BREAK_ANYWHERE = frozenset({"zh-Hans", "zh-Hant", "ja"})  # languages written without spaces
+# Han, kana and CJK punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms: lines may
+# break around each such character.
+_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_NO_LINE_START = frozenset(
+    "、。，．：；？！）〕」』】〉》〙〗”’ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・…‥々,.:;?!)]}%"
+)
+_NO_LINE_END = frozenset("（〔「『【〈《〘〖“‘([{")
+
+
+def units(word: str) -> list[str]:
+    """A word (text between spaces) cut where a line may break inside it: around each Chinese or
+    Japanese character, never before closing or after opening punctuation. A word of other
+    scripts is one unit."""
+    if _CJK.search(word) is None:
+        return [word]
+    out = [word[0]]
+    for before, char in itertools.pairwise(word):
+        cjk = _CJK.match(before) is not None or _CJK.match(char) is not None
+        if cjk and char not in _NO_LINE_START and before not in _NO_LINE_END:
+            out.append(char)
+        else:
+            out[-1] += char
+    return out
 
 
 class Para(Paragraph):
@@ -60,34 +90,45 @@ def inline(runs: list[Run], size: float = 12.5, bold: bool = False, keep: float 
 Line = list[tuple[str, bool]]  # a line of (text, bold) runs
 
 
-def break_lines(runs: list[tuple[str, bool]], width: float, size: float) -> list[Line] | None:
-    """(text, bold) runs broken into lines at most ``width`` wide at spaces, as a Paragraph breaks
-    them; each line a list of runs. A no-break space keeps its words on one line. None when a
-    word is wider than the line (a Paragraph splits such a word)."""
-    words: list[tuple[str, bool, bool]] = []  # (word, bold, a space before it)
-    space = False
+def break_lines(runs: list[tuple[str, bool]], width: float, size: float, keep: float = 0.0) -> list[Line] | None:
+    """(text, bold) runs broken into lines at most ``width`` wide at spaces (and between Chinese
+    and Japanese characters: :func:`units`), as a Paragraph breaks them; each line a list of runs.
+    Text that runs on from one run into the next with no space between (a bold date, then its
+    full stop) is one word, never broken; so is a phrase joined by no-break spaces, and a bold
+    run no wider than ``keep`` (a date, a phone number). None when a word is wider than the line
+    (a Paragraph splits such a word)."""
+    words: list[tuple[list[tuple[str, bool]], bool]] = []  # (the word's pieces, a space before it)
+    space, glued = False, False  # glued: the next piece runs on from the last word
     for text, bold in runs:
+        whole = bold and keep > 0 and text_width(text, size, True) <= keep
+        if whole and " " in text.strip():
+            text = text.replace(" ", "\u00a0")
         for i, word in enumerate(text.split(" ")):
-            space = space or i > 0
-            if word:
-                words.append((word, bold, space))
-                space = False
+            if i:
+                space, glued = True, False
+            for j, unit in enumerate([word] if whole or not word else units(word)):
+                if glued and j == 0 and words:
+                    words[-1][0].append((unit, bold))
+                else:
+                    words.append(([(unit, bold)], space))
+                space, glued = False, True
     lines: list[Line] = [[]]
     x, spaces = 0.0, 0.0  # the line's width so far, and the width of its spaces
-    for word, bold, space in words:
-        w = text_width(word, size, bold)
+    for pieces, space in words:
+        w = sum(text_width(text, size, bold) for text, bold in pieces)
         if w > width:
             return None
-        gap = text_width(" ", size, bold) if space and lines[-1] else 0.0
+        gap = text_width(" ", size, pieces[0][1]) if space and lines[-1] else 0.0
         # as a Paragraph does, a line may run into its spaces' shrinkage (rl_config.spaceShrinkage)
         if lines[-1] and x + gap + w > width + (spaces + gap) * rl_config.spaceShrinkage:
             lines.append([])
             x, gap, spaces = 0.0, 0.0, 0.0
-        piece = " " + word if gap else word
-        if lines[-1] and lines[-1][-1][1] == bold:
-            lines[-1][-1] = (lines[-1][-1][0] + piece, bold)
-        else:
-            lines[-1].append((piece, bold))
+        for k, (text, bold) in enumerate(pieces):
+            piece = " " + text if gap and k == 0 else text
+            if lines[-1] and lines[-1][-1][1] == bold:
+                lines[-1][-1] = (lines[-1][-1][0] + piece, bold)
+            else:
+                lines[-1].append((piece, bold))
         x, spaces = x + gap + w, spaces + gap
     return lines
 
@@ -144,11 +185,8 @@ class Text(Flowable):
             if self._line is None:
                 self._lines[key] = None
             else:
-                keep = [
-                    (t.replace(" ", "\u00a0") if b and " " in t.strip() and w <= width * 0.5 else t, b)
-                    for t, b, w in self._line
-                ]
-                self._lines[key] = break_lines(keep, width, self.style.fontSize)
+                runs = [(t, b) for t, b, _ in self._line]
+                self._lines[key] = break_lines(runs, width, self.style.fontSize, keep=width * 0.5)
         return self._lines[key]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:

@@ -6,9 +6,12 @@ the whole pipeline with sample data, in every variant, and measured as a reader 
 :mod:`dischargegen.api`.
 """
 
+from ..layout.pages import FIT_PAGES, FIT_PAGES_LARGE, FIT_PAGES_LARGE_TRANSLATED
+
 MAX_GRADE = 6.0  # Flesch-Kincaid grade
-MAX_PAGES = 2  # at normal size
-MAX_PAGES_LARGE = 4  # in large print
+MAX_PAGES = FIT_PAGES  # at normal size (the layout keeps to it, compact if it must)
+MAX_PAGES_LARGE = FIT_PAGES_LARGE  # in large print
+MAX_PAGES_LARGE_TRANSLATED = FIT_PAGES_LARGE_TRANSLATED  # a translation in large print
 MAX_SENTENCE_WORDS = 20
 MAX_LIST_ITEMS = 7
 REVIEW_MONTHS = 24

@@ -6,9 +6,12 @@ sample data, and each variant is measured as a reader would meet it:
 
 - pages (at most 2 at normal size, 4 in large print) and the page of the Call 911 box (page 1,
   first tier);
-- the Flesch-Kincaid grade of the rendered text (fails above 6.0) and the SMOG index;
-- the longest sentence and every sentence over 20 words; every list over 7 items;
-- template errors: undefined names, unknown elements, sandbox violations (file and line).
+- the reading measure of the language (:mod:`.reading_levels`: the Flesch-Kincaid grade in
+  English, which fails above 6.0, and the SMOG index; Fernández Huerta in Spanish...);
+- the longest sentence and every sentence over the language's limit; every list over 7 items;
+- template errors: undefined names, unknown elements, sandbox violations (file and line);
+- for a translation, parity with English (:mod:`.parity`): the same template variables, and in
+  every variant the same blocks, warning signs, list items, marks and write-in lines.
 
 The metadata is checked too: malformed files and defaults without a source fail, and a review
 date more than 24 months old is a warning.
@@ -26,18 +29,31 @@ from pypdf import PdfReader
 
 from ..api import Settings, layout_pdf, make_document
 from ..catalog import Procedure
+from ..content.build import NOTICE_ROLE
 from ..content.document import Node
 from ..dates import Duration
 from ..errors import DischargeError, InputError, TemplateError, TemplateProblem
+from ..languages import SOURCE_LANGUAGE
 from ..model import RenderOptions, Tier
-from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_PAGES_LARGE, MAX_SENTENCE_WORDS, REVIEW_MONTHS
-from .readability import measure, word_count
+from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_PAGES_LARGE, MAX_PAGES_LARGE_TRANSLATED, REVIEW_MONTHS
+from .parity import (
+    Source,
+    source_difference,
+    structure_difference,
+    template_chain,
+    template_uses,
+    variable_differences,
+)
+from .reading_levels import reading
 from .report import CheckReport, Finding, Level, TemplateResult, VariantResult
-from .samples import sample_handout, variants
+from .samples import Variant, sample_handout, variants
 
 
-def check_templates(settings: Settings, procedures: Sequence[str] = (), *, today: date | None = None) -> CheckReport:
-    """Check the named procedures (all when none are named) in every language and variant."""
+def check_templates(
+    settings: Settings, procedures: Sequence[str] = (), *, languages: Sequence[str] = (), today: date | None = None
+) -> CheckReport:
+    """Check the named procedures (all when none are named) in the named languages (all when
+    none are named; English is always rendered, for the translations' parity) in every variant."""
     catalog = settings.catalog
     known = catalog.names()
     for name in procedures:
@@ -50,8 +66,13 @@ def check_templates(settings: Settings, procedures: Sequence[str] = (), *, today
             results.append(TemplateResult(name, None, exc.file or name, findings=[_finding(exc)]))
             continue
         procedure = catalog.procedures[name]
-        for language in procedure.languages:
-            results.append(_check_template(procedure, language, settings, today or date.today()))
+        english: dict[Variant, Node] = {}  # the English documents, for the translations' parity
+        for language in sorted(procedure.languages, key=lambda code: code != SOURCE_LANGUAGE):
+            if languages and language not in languages and language != SOURCE_LANGUAGE:
+                continue
+            result = _check_template(procedure, language, settings, today or date.today(), english)
+            if not languages or language in languages:
+                results.append(result)
     return CheckReport(results)
 
 
@@ -59,9 +80,13 @@ def _finding(exc: TemplateError, code: str | None = None) -> Finding:
     return Finding(Level.ERROR, code or exc.code, exc.message, exc.file, exc.line)
 
 
-def _check_template(procedure: Procedure, language: str, settings: Settings, today: date) -> TemplateResult:
+def _check_template(
+    procedure: Procedure, language: str, settings: Settings, today: date, english: dict[Variant, Node]
+) -> TemplateResult:
     file = str(procedure.template_file(language))
-    result = TemplateResult(procedure.id, language, file, procedure.version, procedure.reviewed)
+    translation = procedure.translations.get(language)
+    status = translation.status if translation else "source" if language == SOURCE_LANGUAGE else "untracked"
+    result = TemplateResult(procedure.id, language, file, procedure.version, procedure.reviewed, status=status)
     meta = str(procedure.folder / "procedure.toml")
     if Duration(REVIEW_MONTHS, "m").after(procedure.reviewed) < today:
         result.findings.append(
@@ -83,6 +108,27 @@ def _check_template(procedure: Procedure, language: str, settings: Settings, tod
         )
     if not any(sign.get("tier") == Tier.EMERGENCY for sign in procedure.warning_signs.values()):
         result.findings.append(Finding(Level.FAIL, TemplateProblem.METADATA, "no warning sign in the 911 tier", meta))
+    translated = language != SOURCE_LANGUAGE and SOURCE_LANGUAGE in procedure.languages
+    if translation is not None and translation.source_version != procedure.version:
+        result.findings.append(
+            Finding(
+                Level.WARNING,
+                "parity",
+                f"translates the English content {translation.source_version}; English is now {procedure.version}",
+                str(procedure.folder / f"{language}.toml"),
+            )
+        )
+    chain = []
+    if translated:
+        try:
+            chain = template_chain(procedure, language, settings.catalog.folders)
+            ours = template_uses(
+                template_chain(procedure, SOURCE_LANGUAGE, settings.catalog.folders), settings.catalog.folders
+            )
+            for d in variable_differences(ours, template_uses(chain, settings.catalog.folders), file):
+                result.findings.append(Finding(Level.FAIL, "parity", d.message, d.file, d.line))
+        except TemplateError as exc:
+            result.findings.append(_finding(exc))
     seen_errors: set[tuple[str, str | None, int | None]] = set()
     for variant in variants(procedure):
         outcome = VariantResult(variant)
@@ -105,25 +151,51 @@ def _check_template(procedure: Procedure, language: str, settings: Settings, tod
             else:
                 outcome.findings.append(dataclasses.replace(finding, code="repeat"))
             continue
-        _measure(outcome, document.tree, document.source, pdf)
+        _measure(outcome, document.tree, document.source, pdf, language)
+        if language == SOURCE_LANGUAGE and not variant.large_print:
+            english[variant] = document.tree
+        elif translated and not variant.large_print and variant in english:
+            sources = [source for source, _ in chain]
+            difference = structure_difference(english[variant], document.tree, sources) if sources else None
+            if difference is not None:
+                outcome.findings.append(
+                    Finding(Level.FAIL, "parity", difference.message, difference.file, difference.line)
+                )
     return result
 
 
-def _measure(outcome: VariantResult, tree: Node, source: str, pdf: bytes) -> None:
-    reading = measure(text_blocks(tree))
-    outcome.grade, outcome.smog = reading.grade, reading.smog
-    outcome.longest = reading.longest
-    outcome.long_sentences = reading.over(MAX_SENTENCE_WORDS)
-    if reading.grade > MAX_GRADE:
-        outcome.findings.append(
-            Finding(Level.FAIL, "grade", f"Flesch-Kincaid grade {reading.grade:.1f} is above {MAX_GRADE:.1f}", source)
-        )
+def _static_parity(
+    procedure: Procedure, language: str, settings: Settings, result: TemplateResult, file: str
+) -> list[tuple[Source, str]]:
+    """Parity of a translation's sources with English's: file by file, then the variables. The
+    template chain, for the rendered check; none when the sources differ already (the rendered
+    documents then differ too: no need to say it again for every variant)."""
+    folders = settings.catalog.folders
+    chain = template_chain(procedure, language, folders)
+    english = template_chain(procedure, SOURCE_LANGUAGE, folders)
+    differences = [source_difference(ours, theirs) for (ours, _), (theirs, _) in zip(english, chain, strict=False)]
+    differences += variable_differences(template_uses(english, folders), template_uses(chain, folders), file)
+    found = [d for d in differences if d is not None]
+    for d in found:
+        result.findings.append(Finding(Level.FAIL, "parity", d.message, d.file, d.line))
+    return [] if found else chain
+
+
+def _measure(outcome: VariantResult, tree: Node, source: str, pdf: bytes, language: str) -> None:
+    blocks = text_blocks(tree)
+    outcome.reading = found = reading(blocks, language, MAX_GRADE)
+    if language == SOURCE_LANGUAGE:
+        outcome.grade, outcome.smog = found.value, found.smog
+    outcome.longest = found.longest
+    outcome.long_sentences = found.over()
+    if found.failed:
+        outcome.findings.append(Finding(Level.FAIL, "grade", found.describe(), source))
     for sentence in outcome.long_sentences:
         outcome.findings.append(
             Finding(
                 Level.FAIL,
                 "sentence",
-                f"sentence of {word_count(sentence)} words (over {MAX_SENTENCE_WORDS}): {sentence!r}",
+                f"sentence of {found.length(sentence)} {found.unit} (over {found.max_sentence}): {sentence!r}",
                 source,
             )
         )
@@ -137,7 +209,10 @@ def _measure(outcome: VariantResult, tree: Node, source: str, pdf: bytes) -> Non
             )
     pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
     outcome.pages = len(pages)
-    limit, size = (MAX_PAGES_LARGE, "in large print") if outcome.variant.large_print else (MAX_PAGES, "at normal size")
+    if outcome.variant.large_print:
+        limit, size = (MAX_PAGES_LARGE if language == SOURCE_LANGUAGE else MAX_PAGES_LARGE_TRANSLATED), "in large print"
+    else:
+        limit, size = MAX_PAGES, "at normal size"
     if outcome.pages > limit:
         outcome.findings.append(Finding(Level.FAIL, "pages", f"{outcome.pages} pages {size} (at most {limit})", source))
     _check_911(outcome, tree, source, pages)
@@ -178,6 +253,8 @@ def text_blocks(tree: Node) -> list[str]:
     blocks: list[str] = []
 
     def walk(node: Node) -> None:
+        if node.attrs.get("role") == NOTICE_ROLE:  # the engine's draft notice, half of it English
+            return
         for attr in ("title", "label"):
             if node.attrs.get(attr):
                 blocks.append(node.attrs[attr])

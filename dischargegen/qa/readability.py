@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _ABBREVIATIONS = ("Dr.", "Mr.", "Mrs.", "Ms.", "St.", "Jr.", "Sr.", "No.", "e.g.", "i.e.", "vs.")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=\S)")
-_WORD = re.compile(r"[^\W_]+(?:['’.,-][^\W_]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u0964])[\"')\]]*\s+(?=\S)")  # U+0964: the Devanagari full stop
+# A letter, then letters and the combining marks that belong to them (Devanagari vowel signs and
+# virama, Latin accents): one word, as a reader sees it.
+_LETTERS = "(?:[^\\W_]|[\u0300-\u036f\u0900-\u0903\u093a-\u094f\u0955-\u0957\u0962\u0963])"
+_WORD = re.compile(f"[^\\W_]{_LETTERS}*(?:['’.,-]{_LETTERS}+)*")
 
 
 @dataclass(frozen=True)

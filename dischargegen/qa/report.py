@@ -9,8 +9,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_PAGES_LARGE, MAX_SENTENCE_WORDS, REVIEW_MONTHS
-from .readability import word_count
+from . import (
+    MAX_GRADE,
+    MAX_LIST_ITEMS,
+    MAX_PAGES,
+    MAX_PAGES_LARGE,
+    MAX_PAGES_LARGE_TRANSLATED,
+    MAX_SENTENCE_WORDS,
+    REVIEW_MONTHS,
+)
+from .reading_levels import Reading
 from .samples import Variant
 
 
@@ -46,6 +54,7 @@ class VariantResult:
     pages: int | None = None
     grade: float | None = None
     smog: float | None = None
+    reading: Reading | None = None  # the language's measure
     longest: str = ""
     long_sentences: list[str] = field(default_factory=list)
     long_lists: list[int] = field(default_factory=list)
@@ -65,7 +74,12 @@ class VariantResult:
             "pages": self.pages,
             "grade": self.grade,
             "smog": self.smog,
-            "longest_sentence": {"words": word_count(self.longest), "text": self.longest} if self.longest else None,
+            "reading": {"measure": self.reading.name, "value": self.reading.value, "limit": self.reading.limit}
+            if self.reading
+            else None,
+            "longest_sentence": {self.reading.unit: self.reading.length(self.longest), "text": self.longest}
+            if self.longest and self.reading
+            else None,
             "long_sentences": self.long_sentences,
             "long_lists": self.long_lists,
             "alert_911_page": self.alert_911_page,
@@ -83,6 +97,7 @@ class TemplateResult:
     file: str
     version: str | None = None
     reviewed: date | None = None
+    status: str | None = None  # source (English), draft or reviewed
     findings: list[Finding] = field(default_factory=list)  # about the template or metadata as a whole
     variants: list[VariantResult] = field(default_factory=list)
 
@@ -100,6 +115,7 @@ class TemplateResult:
             "file": self.file,
             "version": self.version,
             "reviewed": self.reviewed.isoformat() if self.reviewed else None,
+            "status": self.status,
             "ok": self.ok,
             "findings": [f.as_dict() for f in self.findings],
             "variants": [v.as_dict() for v in self.variants],
@@ -121,6 +137,7 @@ class CheckReport:
                 "grade": MAX_GRADE,
                 "pages": MAX_PAGES,
                 "pages_large_print": MAX_PAGES_LARGE,
+                "pages_large_print_translated": MAX_PAGES_LARGE_TRANSLATED,
                 "sentence_words": MAX_SENTENCE_WORDS,
                 "list_items": MAX_LIST_ITEMS,
                 "review_months": REVIEW_MONTHS,
@@ -130,28 +147,27 @@ class CheckReport:
 
 
 def format_table(report: CheckReport) -> str:
-    """The report as a table with one row per variant, then every finding with its place."""
-    header = ("PROCEDURE", "LANG", "VARIANT", "PAGES", "GRADE", "SMOG", "LONGEST", "911", "RESULT")
+    """The report as a table with one row per template (a procedure in a language): its review
+    status, its most pages at normal size and in large print, its reading measure at the hardest
+    variant, its longest sentence and the Call 911 box's page; then every finding with its place."""
+    header = ("PROCEDURE", "LANG", "STATUS", "PAGES", "LARGE", "READING", "LONGEST", "911", "RESULT")
     rows: list[tuple[str, ...]] = []
     for result in report.results:
-        if not result.variants:
-            rows.append(
-                (result.procedure, result.language or "-", "-", "-", "-", "-", "-", "-", _verdict(result.findings))
+        normal = [v for v in result.variants if not v.variant.large_print]
+        large = [v for v in result.variants if v.variant.large_print]
+        rows.append(
+            (
+                result.procedure,
+                result.language or "-",
+                result.status or "-",
+                _most(v.pages for v in normal),
+                _most(v.pages for v in large),
+                _hardest(result.variants),
+                _longest(result.variants),
+                _pages_911(result.variants),
+                _verdict(result.all_findings()),
             )
-        for v in result.variants:
-            rows.append(
-                (
-                    result.procedure,
-                    result.language or "-",
-                    v.variant.name,
-                    _cell(v.pages),
-                    _cell(v.grade, "{:.1f}"),
-                    _cell(v.smog, "{:.1f}"),
-                    _cell(word_count(v.longest) if v.longest else None),
-                    f"p{v.alert_911_page}" if v.alert_911_page else "-",
-                    _verdict([*result.findings, *v.findings] if v is result.variants[0] else v.findings),
-                )
-            )
+        )
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in (header, *rows)]
     notes = list(_notes(report))
@@ -161,6 +177,34 @@ def format_table(report: CheckReport) -> str:
     warnings = sum(1 for r in report.results for f in r.all_findings() if f.level == Level.WARNING)
     lines += ["", f"{len(report.results)} template(s) checked: {failed} failed, {warnings} warning(s)."]
     return "\n".join(lines)
+
+
+def _most(values: Iterable[int | None]) -> str:
+    known = [v for v in values if v is not None]
+    return str(max(known)) if known else "-"
+
+
+def _hardest(variants: Sequence[VariantResult]) -> str:
+    """The reading measure at the hardest variant: "FK 2.6", "FH 78.1", "ch 21.0"."""
+    readings = [v.reading for v in variants if v.reading is not None and v.reading.value is not None]
+    if not readings:
+        return "-"
+    first = readings[0]
+    worst = (min if first.higher_is_easier else max)(readings, key=lambda r: r.value or 0.0)
+    return f"{worst.short} {worst.value:.1f}"
+
+
+def _longest(variants: Sequence[VariantResult]) -> str:
+    lengths = [v.reading.length(v.longest) for v in variants if v.reading is not None and v.longest]
+    unit = next((v.reading.unit for v in variants if v.reading is not None), "words")
+    return f"{max(lengths)}{' ch' if unit == 'characters' else ''}" if lengths else "-"
+
+
+def _pages_911(variants: Sequence[VariantResult]) -> str:
+    pages = {v.alert_911_page for v in variants}
+    if pages == {1}:
+        return "p1"
+    return ",".join(f"p{p}" if p else "none" for p in sorted(pages, key=lambda p: p or 99)) if pages else "-"
 
 
 def _notes(report: CheckReport) -> Iterable[str]:

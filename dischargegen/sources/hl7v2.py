@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import SourceError
+from ..languages import normalize
 from ..record import Hl7Context, Record
 from .codes import CodeMap
 from .hl7_text import BOM, Charset, Encoding, charset_of, decode, encoding_of, unescape
@@ -37,73 +38,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")  # C0 controls but the tab
 _DTM = re.compile(r"([0-9]{4,14})(?:\.[0-9]{1,4})?(?:[+-][0-9]{4})?")  # YYYY[MM[DD[HH[MM[SS]]]]][.S][+ZZZZ]
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")  # run on at most 35 characters
 YEARS = (1900, 2100)
-
-# HL7 table 0296 / ISO 639-2 codes -> the BCP-47 language subtag the templates use.
-ISO639_2 = {
-    "eng": "en",
-    "spa": "es",
-    "fra": "fr",
-    "fre": "fr",
-    "deu": "de",
-    "ger": "de",
-    "ita": "it",
-    "por": "pt",
-    "nld": "nl",
-    "dut": "nl",
-    "rus": "ru",
-    "ukr": "uk",
-    "pol": "pl",
-    "zho": "zh",
-    "chi": "zh",
-    "yue": "yue",
-    "cmn": "zh",
-    "jpn": "ja",
-    "kor": "ko",
-    "vie": "vi",
-    "tgl": "tl",
-    "fil": "fil",
-    "ara": "ar",
-    "fas": "fa",
-    "per": "fa",
-    "hin": "hi",
-    "urd": "ur",
-    "ben": "bn",
-    "pan": "pa",
-    "guj": "gu",
-    "hat": "ht",
-    "hmn": "hmn",
-    "som": "so",
-    "amh": "am",
-    "tur": "tr",
-    "ell": "el",
-    "gre": "el",
-    "heb": "he",
-    "khm": "km",
-    "lao": "lo",
-    "tha": "th",
-    "nep": "ne",
-    "swa": "sw",
-    "ron": "ro",
-    "rum": "ro",
-    "hun": "hu",
-    "ces": "cs",
-    "cze": "cs",
-    "srp": "sr",
-    "hrv": "hr",
-    "bos": "bs",
-    "sqi": "sq",
-    "alb": "sq",
-    "hye": "hy",
-    "arm": "hy",
-    "kat": "ka",
-    "geo": "ka",
-    "mya": "my",
-    "bur": "my",
-    "pus": "ps",
-    "tir": "ti",
-    "yid": "yi",
-    "nav": "nv",
-}
 
 
 def read_message(data: bytes, codes: CodeMap, *, procedure: str | None = None) -> Record:
@@ -306,7 +240,7 @@ def _patient(pid: _Segment, facts: dict[str, Any], paths: dict[str, str]) -> tup
         return ()
     if len(language) > 35 or not _LANGUAGE.fullmatch(language):
         return (SourceError("PID-15", "not a language code (ISO 639, such as eng or spa)", needs=("language",)),)
-    facts["language"], paths["language"] = ISO639_2.get(language.lower(), language), "PID-15"
+    facts["language"], paths["language"] = normalize(language), "PID-15"
     return ()
 
 

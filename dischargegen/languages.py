@@ -1,0 +1,71 @@
+"""Language codes as records and people give them, and the handout language each one means.
+
+A record names a language as a BCP 47 tag (FHIR ``Patient.communication``: ``es-MX``,
+``zh-TW``, ``zh-Hant``, ``fil``), an ISO 639-2 or 639-3 code (HL7 v2 PID-15, table 0296:
+``spa``, ``chi``, ``zho``, ``tgl``), or in either case and with ``_`` for ``-``. Templates are
+named by the tag a patient reads: the language alone (``es``), or with its script where one
+language is written two ways (``zh-Hans``, ``zh-Hant``). :func:`negotiate` picks the template a
+code asks for; a code that asks for none of them gets ``None`` (the caller falls back to English
+and says so).
+"""
+
+from __future__ import annotations
+
+import re
+
+SOURCE_LANGUAGE = "en"  # the language the content is written in; every other one is translated
+
+# ISO 639-2 (bibliographic and terminology) and 639-3 codes -> the ISO 639-1 subtag or the tag
+# a template is named by. Chinese varieties: Mandarin is read in either script (the region then
+# decides); Cantonese readers mostly read Traditional characters.
+ISO639 = {
+    "eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "ita": "it",
+    "por": "pt", "nld": "nl", "dut": "nl", "rus": "ru", "ukr": "uk", "pol": "pl", "zho": "zh",
+    "chi": "zh", "cmn": "zh", "yue": "zh-Hant", "jpn": "ja", "kor": "ko", "vie": "vi", "tgl": "tl",
+    "fil": "tl", "ara": "ar", "arb": "ar", "fas": "fa", "per": "fa", "hin": "hi", "urd": "ur",
+    "ben": "bn", "pan": "pa", "guj": "gu", "hat": "ht", "hmn": "hmn", "som": "so", "amh": "am",
+    "tur": "tr", "ell": "el", "gre": "el", "heb": "he",
+}  # fmt: skip
+# BCP 47 language subtags with another name here: Filipino is read as Tagalog; "iw" is the old "he".
+ALIASES = {"fil": "tl", "iw": "he", "in": "id", "ji": "yi"}
+# Chinese without a script subtag: CLDR's likely script for the region.
+TRADITIONAL_REGIONS = frozenset({"TW", "HK", "MO"})
+
+_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def well_formed(code: str) -> bool:
+    """Whether ``code`` looks like a language code (``es``, ``es-MX``, ``zh_Hant_TW``, ``spa``)."""
+    return len(code) <= 35 and _TAG.match(code.replace("_", "-")) is not None
+
+
+def normalize(code: str) -> str:
+    """The tag a template would be named by for ``code``: ``es-MX`` -> ``es``, ``zh-TW`` ->
+    ``zh-Hant``, ``zh``/``zh-CN``/``chi`` -> ``zh-Hans``, ``fil``/``tgl`` -> ``tl``, ``spa`` -> ``es``.
+    ``code`` must be :func:`well_formed`."""
+    subtags = code.replace("_", "-").split("-")
+    first = subtags[0].lower()
+    language = ALIASES.get(first) or ISO639.get(first, first)
+    script = next((s.title() for s in subtags[1:] if len(s) == 4 and s.isalpha()), None)
+    regions = (s.upper() for s in subtags[1:] if (len(s) == 2 and s.isalpha()) or (len(s) == 3 and s.isdigit()))
+    region = next(regions, None)
+    if "-" in language:  # an ISO 639 code that already names the script (yue)
+        return language
+    if language == "zh":
+        if script not in ("Hans", "Hant"):
+            script = "Hant" if region in TRADITIONAL_REGIONS else "Hans"
+        return f"zh-{script}"
+    return language
+
+
+def negotiate(code: str, available: tuple[str, ...]) -> str | None:
+    """The template language of ``available`` that ``code`` asks for, or None."""
+    wanted = normalize(code)
+    by_lower = {tag.lower(): tag for tag in available}
+    return by_lower.get(wanted.lower())
+
+
+def babel_locale(tag: str) -> str:
+    """Babel's identifier for a template language: ``zh-Hans`` -> ``zh_Hans``, ``tl`` -> ``fil``
+    (CLDR has its data as Filipino)."""
+    return "fil" if tag == "tl" else tag.replace("-", "_")
