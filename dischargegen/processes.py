@@ -60,13 +60,17 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE_SECONDS) -> N
     A worker is never killed while it may be sending a result: the pool's thread that reads the
     results would wait for the rest of that message for ever, and the program could not exit.
     So the jobs not started are cancelled, each worker finishes the chunk it holds (a few rows,
-    about a second) and ends; only a worker still alive after ``grace`` seconds, stuck inside a
-    job and so not sending, is terminated, then killed 5 s later."""
+    about a second) and ends, and the pool's own thread joins them. Only when that thread is
+    still waiting after ``grace`` seconds (a worker stuck inside a job, and so not sending) are
+    the workers left terminated, then killed 5 s later."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)  # None: no job was ever sent
     pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + grace
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
+    if manager is None:
+        return
+    manager.join(grace)
+    if not manager.is_alive():  # every worker ended and was joined
+        return
     stuck = [process for process in processes if process.is_alive()]
     for process in stuck:
         with contextlib.suppress(Exception):

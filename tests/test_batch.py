@@ -339,6 +339,25 @@ def test_a_stopped_pool_lets_each_worker_finish_sending() -> None:
     assert sum(f.cancelled() for f in futures) >= 20 - 2 * 2  # at most two chunks per worker ran
 
 
+def _stuck() -> None:
+    time.sleep(60)
+
+
+def test_a_worker_stuck_in_a_job_is_ended_after_the_grace() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from dischargegen.processes import stop_pool
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    future = pool.submit(_stuck)
+    wait_for(future.running, "the job to start")
+    [process] = list(pool._processes.values())  # type: ignore[attr-defined]
+    started = time.monotonic()
+    stop_pool(pool, grace=0.5)
+    assert process.exitcode == -signal.SIGTERM  # not waited on for a minute: terminated
+    assert time.monotonic() - started < 10
+
+
 # ---- defect 3 (and 4): a stopped or killed batch leaves no worker, and says what it wrote ---------
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pdfcheck import pdf_pages, pdf_text
+from pdfcheck import body_font_sizes, pdf_pages, pdf_text
 
 from dischargegen import api
 from dischargegen.catalog import SHIPPED_TEMPLATES, load_catalog
@@ -274,3 +275,119 @@ def test_template_errors_in_a_translation_name_its_file(kyphoplasty_copy: Path) 
     with pytest.raises(TemplateError) as caught:
         api.render_pdf(api.make_handout({**PATIENT, "language": "es"}, settings), settings)
     assert caught.value.file and caught.value.file.endswith("spine-augmentation.es.xml.j2")
+
+
+# ---- from the record: HL7 PID-15 in every code form ------------------------------------------
+
+HL7 = (Path(__file__).parent / "fixtures" / "hl7" / "valid" / "adt-a03-kyphoplasty-cr.hl7").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("pid15", "language"),
+    [
+        (b"spa^Spanish^HL70296", "es"), (b"SPA^^HL70296", "es"), (b"es-MX", "es"), (b"chi^^HL70296", "zh-Hans"),
+        (b"zho", "zh-Hans"), (b"zh-TW", "zh-Hant"), (b"yue", "zh-Hant"), (b"fil", "tl"), (b"tgl^Tagalog", "tl"),
+        (b"kor", "ko"), (b"hin", "hi"), (b"vie", "vi"), (b"rus", "ru"), (b"hat", "ht"), (b"fre", "fr"),
+        (b"por", "pt"), (b"pol", "pl"), (b"jpn", "ja"), (b"ita", "it"), (b"ger", "de"), (b"eng", "en"),
+    ],
+)  # fmt: skip
+def test_pid_15_in_every_code_form_picks_the_handout_language(pid15: bytes, language: str, tmp_path: Path) -> None:
+    message = HL7.replace(b"ara^^HL70296", pid15)
+    assert message != HL7
+    result = CliRunner().invoke(main, ["from-hl7", "-", "-o", "h.pdf", "--mdm", "m.hl7"], input=message)
+    assert result.exit_code == 0, result.output
+    assert "Warning: language" not in result.output
+    settings = api.load_settings(None, None)
+    record = api.read_record(message, api.InputKind.HL7, api.code_map(settings), {})
+    assert api.handout_from_record(record, {}, settings).language == language
+
+
+def test_arabic_is_not_shipped_and_gets_english_with_a_warning(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["from-hl7", "-", "-o", "h.pdf"], input=HL7)
+    assert result.exit_code == 0, result.output
+    assert "Warning: language: no kyphoplasty template in 'ar'; the handout is in 'en'" in result.output
+
+
+# ---- scripts: Hindi shaped and copied as written, Haitian Creole dates -----------------------
+
+
+def _poppler_text(pdf: bytes, tmp_path: Path) -> str:
+    (tmp_path / "h.pdf").write_bytes(pdf)
+    return subprocess.run(["pdftotext", "h.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+
+
+def test_hindi_is_shaped_and_copies_as_written(settings: api.Settings, tmp_path: Path) -> None:
+    handout = api.make_handout({**PATIENT, "name": "सुनीता देवी", "language": "hi"}, settings)
+    pdf = api.render_pdf(handout._replace(english_copy=False), settings)
+    text = " ".join(_poppler_text(pdf, tmp_path).split())
+    assert "सुनीता देवी" in text  # the name in the header: conjuncts and vowel signs as typed
+    assert "मंगलवार, 24 नवंबर 2026" in text  # the procedure day, with its weekday
+    assert "काइफोप्लास्टी के बाद घर जाना" in text  # the title
+    fonts = subprocess.run(["pdffonts", "h.pdf"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert "NotoSansDevanagari" in fonts and " no " not in fonts.split("\n", 2)[2]  # every font embedded
+
+
+def test_haitian_creole_dates_are_in_creole(settings: api.Settings) -> None:
+    handout = api.make_handout({**PATIENT, "language": "ht"}, settings)
+    text = " ".join(pdf_text(api.render_pdf(handout._replace(english_copy=False), settings)).split())
+    assert "madi 24 novanm 2026" in text and "2 mas 1948" in text
+    assert "Tue" not in text and "M11" not in text
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "ja", "ko", "hi", "ru", "vi"])
+def test_every_font_of_a_translation_is_embedded(settings: api.Settings, language: str, tmp_path: Path) -> None:
+    handout = api.make_handout({**PATIENT, "language": language}, settings)
+    (tmp_path / "h.pdf").write_bytes(api.render_pdf(handout, settings))
+    rows = subprocess.run(["pdffonts", "h.pdf"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    fonts = rows.stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), rows.stdout  # emb column
+
+
+# ---- a translation that runs long is set compact, at the same type size ------------------------
+
+
+def test_a_long_translation_is_laid_out_compact_to_keep_to_two_pages(settings: api.Settings) -> None:
+    from dischargegen.layout import render as layout
+
+    facts = {**PATIENT, "language": "de", "procedure": "vertebroplasty", "cause": "trauma", "level": "T12",
+             "surgeon": "Dr. Ann Smith", "follow_up": "2026-12-08 10:30"}  # fmt: skip
+    handout = api.make_handout(facts, settings)._replace(english_copy=False)
+    loose, counts = layout._build(api.make_documents(handout, settings), handout, RenderOptions(), [False])
+    assert counts == [3] and len(pdf_pages(loose)) == 3  # at the usual spacing it runs onto a third page
+    tight = api.render_pdf(handout, settings)
+    assert len(pdf_pages(tight)) == 2
+    assert max(body_font_sizes(tight)) == max(body_font_sizes(loose)) >= 12  # the spacing did it, not the type
+    assert min(body_font_sizes(tight)) == min(body_font_sizes(loose))
+
+
+# ---- every language, both procedures, every cause ---------------------------------------------
+
+
+def test_every_language_procedure_and_cause_prints_its_dates_in_the_language(
+    settings: api.Settings, tmp_path: Path
+) -> None:
+    """The done-when of the languages issue, in one process: exit without a fallback, at most 2
+    pages for the translation, and each restriction's end date in full (weekday and month the
+    language's way) in the text a reader copies out (poppler: Hindi is shaped)."""
+    from babel.dates import format_date
+
+    from dischargegen.content.locale_data import date_locale
+    from dischargegen.languages import babel_locale
+
+    alone = api.Settings(Config(languages=LanguagePolicy(english_copy=False)), settings.catalog)
+    checked = 0
+    for language in SHIPPED:
+        locale = date_locale(babel_locale(language))
+        for procedure in ("kyphoplasty", "vertebroplasty"):
+            for cause in ("osteoporosis", "cancer", "trauma"):
+                facts = {**PATIENT, "language": language, "procedure": procedure, "cause": cause}
+                handout = api.make_handout(facts, alone)
+                assert handout.language == language and handout.warnings == ()
+                pdf = api.render_pdf(handout, alone)
+                assert len(pdf_pages(pdf)) <= 2, (language, procedure, cause)
+                text = "".join(_poppler_text(pdf, tmp_path).split())
+                for restriction in handout.restrictions:
+                    written = "".join(str(format_date(restriction.ends, "full", locale=locale)).split())
+                    assert written in text, (language, procedure, cause, restriction.kind, written)
+                    checked += 1
+    assert checked == len(SHIPPED) * 2 * 3 * 4  # four limits each: lifting, activity, driving, soaking

@@ -83,3 +83,24 @@ def test_only_short_texts_are_kept_in_the_measuring_caches() -> None:
     fonts.pieces("z" * 1000)
     assert fonts._width.cache_info().currsize == 1
     assert fonts._cut.cache_info().currsize == 1  # "Tuesday," (text_width cuts it into pieces too)
+
+
+def test_text_that_runs_on_from_a_bold_run_is_never_broken_from_it() -> None:
+    """ "on **Tuesday, January 5, 2027**." : the full stop stays with the date, whatever the width."""
+    runs = [("Take it off on ", False), ("Tuesday, January 5, 2027", True), (". Then shower.", False)]
+    for width in range(60, 400, 3):
+        lines = break_lines(runs, float(width), 12.0)
+        assert lines is not None
+        for line in lines:
+            assert not "".join(text for text, _ in line).lstrip().startswith(".")
+
+
+def test_a_line_of_the_same_words_splits_where_a_paragraph_would_with_runs() -> None:
+    runs = [("Rest on ", False), ("Tuesday", True), (", then walk.", False)]
+    style = styles(False).body
+    for width in (60.0, 80.0, 100.0, 140.0):
+        ours = break_lines(runs, width, style.fontSize)
+        assert ours is not None
+        theirs = Para(inline([Run("Rest on "), Run("Tuesday", bold=True), Run(", then walk.")], 12.0), style)
+        _, height = theirs.wrap(width, 1e6)
+        assert len(ours) == round(height / style.leading)
