@@ -391,3 +391,14 @@ def test_every_language_procedure_and_cause_prints_its_dates_in_the_language(
                     assert written in text, (language, procedure, cause, restriction.kind, written)
                     checked += 1
     assert checked == len(SHIPPED) * 2 * 3 * 4  # four limits each: lifting, activity, driving, soaking
+
+
+def test_a_changed_condition_is_a_parity_error_at_its_line(kyphoplasty_copy: Path) -> None:
+    shared = kyphoplasty_copy / "_shared" / "spine-augmentation.es.xml.j2"
+    lines = shared.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if '{% if cause == "trauma" %}' in line)
+    lines[at] = lines[at].replace('cause == "trauma"', 'cause == "cancer"')
+    shared.write_text("".join(lines), encoding="utf-8")
+    found = _check(kyphoplasty_copy)
+    assert (found[0][2], found[0][3]) == (str(shared), at + 1)
+    assert 'cause == "cancer"' in found[0][1] and "spine-augmentation.en.xml.j2" in found[0][1]

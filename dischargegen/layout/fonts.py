@@ -313,7 +313,7 @@ def draw_labels(canv: Canvas, labels: list[Label]) -> None:
     text = canv.beginText()
     font, color, stroke = ("", 0.0), None, 0.0  # stroke: the outline's width, 0 when not outlined
     for label in labels:
-        runs = [(family, chunk) for family, chunk in pieces(label.text)]
+        runs = pieces(label.text)
         if len(runs) == 1:  # one font: the width is kept
             widths = [text_width(label.text, label.size, label.bold)]
         else:

@@ -118,15 +118,10 @@ def _check_template(
                 str(procedure.folder / f"{language}.toml"),
             )
         )
-    chain = []
+    chain: list[Source] = []
     if translated:
         try:
-            chain = template_chain(procedure, language, settings.catalog.folders)
-            ours = template_uses(
-                template_chain(procedure, SOURCE_LANGUAGE, settings.catalog.folders), settings.catalog.folders
-            )
-            for d in variable_differences(ours, template_uses(chain, settings.catalog.folders), file):
-                result.findings.append(Finding(Level.FAIL, "parity", d.message, d.file, d.line))
+            chain = _static_parity(procedure, language, settings, result, file)
         except TemplateError as exc:
             result.findings.append(_finding(exc))
     seen_errors: set[tuple[str, str | None, int | None]] = set()
@@ -155,8 +150,7 @@ def _check_template(
         if language == SOURCE_LANGUAGE and not variant.large_print:
             english[variant] = document.tree
         elif translated and not variant.large_print and variant in english:
-            sources = [source for source, _ in chain]
-            difference = structure_difference(english[variant], document.tree, sources) if sources else None
+            difference = structure_difference(english[variant], document.tree, chain) if chain else None
             if difference is not None:
                 outcome.findings.append(
                     Finding(Level.FAIL, "parity", difference.message, difference.file, difference.line)
@@ -166,14 +160,14 @@ def _check_template(
 
 def _static_parity(
     procedure: Procedure, language: str, settings: Settings, result: TemplateResult, file: str
-) -> list[tuple[Source, str]]:
+) -> list[Source]:
     """Parity of a translation's sources with English's: file by file, then the variables. The
     template chain, for the rendered check; none when the sources differ already (the rendered
     documents then differ too: no need to say it again for every variant)."""
     folders = settings.catalog.folders
     chain = template_chain(procedure, language, folders)
     english = template_chain(procedure, SOURCE_LANGUAGE, folders)
-    differences = [source_difference(ours, theirs) for (ours, _), (theirs, _) in zip(english, chain, strict=False)]
+    differences = [source_difference(ours, theirs) for ours, theirs in zip(english, chain, strict=False)]
     differences += variable_differences(template_uses(english, folders), template_uses(chain, folders), file)
     found = [d for d in differences if d is not None]
     for d in found:

@@ -54,30 +54,32 @@ class Use(NamedTuple):
 
 
 class Source(NamedTuple):
+    """A template file and its text."""
+
     file: str
-    lines: list[str]
+    text: str
 
 
-def template_chain(procedure: Procedure, language: str, folders: tuple[Path, ...]) -> list[tuple[Source, str]]:
-    """A language's template and the bases it extends: each file with its source text."""
+def template_chain(procedure: Procedure, language: str, folders: tuple[Path, ...]) -> list[Source]:
+    """A language's template and the bases it extends."""
     env = environment(folders)
     assert env.loader is not None
-    chain: list[tuple[Source, str]] = []
+    chain: list[Source] = []
     name: str | None = procedure.template_name(language)
     while name and len(chain) < 8:
         text, file, _ = env.loader.get_source(env, name)
-        chain.append((Source(file or name, text.splitlines()), text))
+        chain.append(Source(file or name, text))
         found = _EXTENDS.search(text)
         name = found.group(1) if found else None
     return chain
 
 
-def template_uses(chain: list[tuple[Source, str]], folders: tuple[Path, ...]) -> dict[str, Use]:
+def template_uses(chain: list[Source], folders: tuple[Path, ...]) -> dict[str, Use]:
     """What a template chain uses, each with the first file and line that uses it."""
     env = environment(folders)
     uses: dict[str, Use] = {}
-    for source, text in chain:
-        for what, line in _uses(env.parse(text)):
+    for source in chain:
+        for what, line in _uses(env.parse(source.text)):
             uses.setdefault(what, Use(what, source.file, line))
     return uses
 
@@ -113,14 +115,12 @@ def _dotted(node: nodes.Expr) -> str | None:
 def variable_differences(english: dict[str, Use], translated: dict[str, Use], file: str) -> list[Difference]:
     """What the translation uses that English does not, and what English uses that it lacks."""
     out = [
-        Difference(f"uses {what.split(' ', 1)[0]} {what.split(' ', 1)[1]}, which English does not", use.file, use.line)
+        Difference(f"uses {what}, which English does not", use.file, use.line)
         for what, use in sorted(translated.items())
         if what not in english
     ]
     out += [
-        Difference(
-            f"does not use {what.split(' ', 1)[0]} {what.split(' ', 1)[1]} (English: {use.file}:{use.line})", file, None
-        )
+        Difference(f"does not use {what} (English: {use.file}:{use.line})", file, None)
         for what, use in sorted(english.items())
         if what not in translated
     ]
@@ -145,7 +145,7 @@ def source_outline(text: str) -> list[tuple[str, int]]:
 
 def source_difference(english: Source, translated: Source) -> Difference | None:
     """The first element or statement where a translation's file differs from English's."""
-    ours, theirs = source_outline("\n".join(english.lines)), source_outline("\n".join(translated.lines))
+    ours, theirs = source_outline(english.text), source_outline(translated.text)
     found = first_difference(ours, theirs)
     if found is None:
         return None
@@ -208,7 +208,7 @@ def _at(message: str, sources: list[Source], block: str, rendered_line: int) -> 
     candidates = [
         (abs(n - rendered_line), source.file, n)
         for source in sources
-        for n, text in enumerate(source.lines, start=1)
+        for n, text in enumerate(source.text.splitlines(), start=1)
         if f"<{tag}" in text
     ]
     if not candidates:
