@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 SOURCE_LANGUAGE = "en"  # the language the content is written in; every other one is translated
+RIGHT_TO_LEFT = frozenset({"ar"})  # languages written right to left: laid out on mirrored pages
 
 # ISO 639-2 (bibliographic and terminology) and 639-3 codes -> the ISO 639-1 subtag or the tag
 # a template is named by. Chinese varieties: Mandarin is read in either script (the region then
@@ -32,6 +33,15 @@ ALIASES = {"fil": "tl", "iw": "he", "in": "id", "ji": "yi"}
 TRADITIONAL_REGIONS = frozenset({"TW", "HK", "MO"})
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def isolate(text: str, language: str) -> str:
+    """A value set apart from the text around it, in a right-to-left language: between FSI and
+    PDI, the isolates of the Unicode bidirectional algorithm, so that it reads in its own
+    direction as a unit (W3C's advice for values put into text). Without them "(617) 555-0100"
+    in an Arabic sentence is drawn with its groups in reverse order, as the algorithm requires,
+    and "500 mg" as "mg 500"."""
+    return f"\u2068{text}\u2069" if language in RIGHT_TO_LEFT and text else text
 
 
 def well_formed(code: str) -> bool:

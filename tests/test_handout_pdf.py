@@ -217,16 +217,3 @@ def test_field_values_print_literally(render, value: str) -> None:  # type: igno
     assert text.count(value) >= 2
     if "7*7" in value:
         assert "49" not in text
-
-
-@pytest.mark.parametrize("large_print", [False, True])
-def test_wrap_cache_changes_no_byte(render, monkeypatch, large_print: bool) -> None:  # type: ignore[no-untyped-def]
-    """The layout's Paragraph keeps line breaks per width; the PDF must be what plain ReportLab makes."""
-    from reportlab.platypus import Paragraph
-
-    from dischargegen.layout import flowables
-
-    facts = {**FULL, "name": "Maximiliana Alexandra Nguyễn", "medications": [{"name": "Acetaminophen 500 mg"}] * 4}
-    cached = render(facts, large_print=large_print, deterministic=True)
-    monkeypatch.setattr(flowables.Para, "wrap", Paragraph.wrap)
-    assert render(facts, large_print=large_print, deterministic=True) == cached

@@ -59,8 +59,6 @@ def test_fallback_fonts_used_only_when_needed(render, name: str, font: str | Non
         ("አበበ በቂላ", "is in no bundled font"),  # Ethiopic
         ("\U0001d49c", "is outside the characters a handout can print"),
         ("Ann \U0001f600", "is outside the characters a handout can print"),
-        ("محمد", "needs right-to-left layout"),
-        ("Ann שרה", "needs right-to-left layout"),
     ],
 )
 def test_unprintable_characters_are_an_error(render, name: str, reason: str) -> None:  # type: ignore[no-untyped-def]

@@ -1,16 +1,17 @@
 """Running text set without a Paragraph (``layout/text.py``): the same lines as ReportLab's
-Paragraph would set, split over a page without a lone line on either side, a Paragraph still used
-where one is needed, and only short texts kept in the process-wide measuring caches."""
+Paragraph would set, split over a page without a lone line on either side, line breaks and words
+too wide for their line, and only short texts kept in the process-wide measuring caches."""
 
 from __future__ import annotations
 
 import pytest
+from reportlab.platypus import Paragraph
 
 from dischargegen.content.document import Run
 from dischargegen.layout import fonts
 from dischargegen.layout.fonts import BODY, register
 from dischargegen.layout.styles import styles
-from dischargegen.layout.text import Para, Text, break_lines, inline
+from dischargegen.layout.text import Text, break_lines
 
 SENTENCES = [
     "After your fall or injury: a bad headache, belly pain, confusion or throwing up.",
@@ -19,6 +20,14 @@ SENTENCES = [
     "Pain pills can make you fall. Stand up slowly and hold the rail on stairs. Use night lights; take up loose rugs.",
     "Ελληνικά και русский текст, with a few words in Latin script between them for the fallback fonts.",
 ]
+
+
+def _markup(text: str, body: str) -> str:
+    """Paragraph markup of a sentence: each word the body font lacks in the fallback it is set in."""
+    return "".join(
+        chunk if family.name == body else f'<font name="{fonts.face(family, False)}">{chunk}</font>'
+        for family, chunk in fonts.pieces(text)
+    )
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -32,7 +41,7 @@ def test_lines_break_where_a_paragraph_breaks_them(sentence: str, width: float) 
     style = styles(False).bullet
     text = Text([Run(sentence)], style)
     _, ours = text.wrap(width, 1e6)
-    _, theirs = Para(inline([Run(sentence)], style.fontSize), style).wrap(width, 1e6)
+    _, theirs = Paragraph(_markup(sentence, style.fontName), style).wrap(width, 1e6)
     assert ours == pytest.approx(theirs)
     lines = text.lines(width)
     assert lines is not None and " ".join(t for line in lines for t, _ in line).split() == sentence.split()
@@ -51,11 +60,17 @@ def test_a_bold_date_up_to_half_the_line_stays_whole_and_runs_keep_their_weight(
         assert "Please" in plain[0] and "shower." in plain[-1]
 
 
-def test_a_word_wider_than_the_line_goes_to_a_paragraph() -> None:
-    assert break_lines([("a" * 200, False)], 100.0, 12.0) is None
-    text = Text([Run("x" * 200)], styles(False).body)
-    _, height = text.wrap(100.0, 1e6)
-    assert text.lines(100.0) is None and height > styles(False).body.leading  # the Paragraph split the word
+def test_a_word_wider_than_the_line_is_cut_at_the_edge() -> None:
+    lines = break_lines([("Before " + "a" * 200 + " after", False)], 100.0, 12.0)
+    assert lines[0][0][0].strip() == "Before"
+    assert "".join(text for line in lines for text, _ in line).replace(" ", "") == "Before" + "a" * 200 + "after"
+    assert all(fonts.text_width("".join(t for t, _ in line), 12.0) <= 100.0 for line in lines)
+    assert len(lines) >= 4
+
+
+def test_a_line_break_starts_a_new_line() -> None:
+    lines = break_lines([("Riverside Spine Center", False), ("\n", False), ("Floor 2", True)], 400.0, 12.0)
+    assert lines == [[("Riverside Spine Center", False)], [("Floor 2", True)]]
 
 
 def test_a_split_never_leaves_one_line_alone() -> None:
@@ -101,6 +116,6 @@ def test_a_line_of_the_same_words_splits_where_a_paragraph_would_with_runs() -> 
     for width in (60.0, 80.0, 100.0, 140.0):
         ours = break_lines(runs, width, style.fontSize)
         assert ours is not None
-        theirs = Para(inline([Run("Rest on "), Run("Tuesday", bold=True), Run(", then walk.")], 12.0), style)
+        theirs = Paragraph("Rest on <b>Tuesday</b>, then walk.", style)
         _, height = theirs.wrap(width, 1e6)
         assert len(ours) == round(height / style.leading)

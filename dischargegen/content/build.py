@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from ..catalog import Catalog
 from ..errors import TemplateError
+from ..languages import SOURCE_LANGUAGE
 from ..model import Handout, RenderOptions
 from .context import build_context
 from .document import Node, Run, parse_document
@@ -52,8 +53,8 @@ def _add_draft_notice(tree: Node, source: str, english_follows: bool) -> None:
         raise TemplateError("a draft translation must say so: <handout draft_notice=...> is missing", source)
     english = f"{DRAFT_NOTICE} {ENGLISH_FOLLOWS}" if english_follows else DRAFT_NOTICE
     at = next(i for i, child in enumerate(tree.children) if child.tag == "title") + 1
-    for runs in ([Run(notice, bold=True)], [Run(english)]):
-        node = Node("small", {"role": NOTICE_ROLE}, 0)
+    for runs, attrs in (([Run(notice, bold=True)], {}), ([Run(english)], {"lang": SOURCE_LANGUAGE})):
+        node = Node("small", {"role": NOTICE_ROLE, **attrs}, 0)
         node.runs = runs
         tree.children.insert(at, node)
         at += 1

@@ -32,14 +32,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from babel.units import format_unit
 
 from ..catalog import Procedure
 from ..dates import Duration
-from ..languages import babel_locale
-from ..model import Handout, RenderOptions, Restriction, Units, Weight
+from ..languages import RIGHT_TO_LEFT, babel_locale, isolate
+from ..model import Contacts, Handout, RenderOptions, Restriction, Units, Weight
 from .locale_data import decimal, is_decimal
 
 CONTEXT_NAMES = frozenset(
@@ -106,8 +106,9 @@ def weight_text(weight: Weight, units: Units, language: str) -> str:
 
 
 def _view(item: Restriction, units: Units, language: str) -> RestrictionView:
-    limit = weight_text(item.limit, units, language) if item.limit else None
-    return RestrictionView(item.kind, limit, item.ends, Span(item.duration, language), item.text)
+    limit = isolate(weight_text(item.limit, units, language), language) if item.limit else None
+    text = isolate(item.text, language) if item.text else None
+    return RestrictionView(item.kind, limit, item.ends, Span(item.duration, language), text)
 
 
 def _values(procedure: Procedure, language: str) -> dict[str, dict[str, object]]:
@@ -123,6 +124,36 @@ def _values(procedure: Procedure, language: str) -> dict[str, dict[str, object]]
     return out
 
 
+T = TypeVar("T", bound=tuple[Any, ...])
+_FACILITY_TEXT = ("name", "phone", "phone_24h", "clinic", "phone_24h_reaches", "booking_phone")
+
+
+def _isolated(record: T, language: str, *fields: str) -> T:
+    """A record with its text ``fields`` (a name, a number, a dose) each set apart from the text
+    around them in a right-to-left handout (:func:`.languages.isolate`)."""
+    if language not in RIGHT_TO_LEFT:
+        return record
+    values = {name: getattr(record, name) for name in fields}
+    return record._replace(**{name: isolate(v, language) for name, v in values.items() if v})  # type: ignore[attr-defined, no-any-return]
+
+
+class _IsolatedDate(date):
+    """A date whose ISO form (2026-05-01, the content's review date in the footer) reads left to
+    right as a unit in a right-to-left handout: without isolates its groups are drawn in reverse."""
+
+    def isoformat(self) -> str:
+        return f"\u2068{super().isoformat()}\u2069"  # FSI ... PDI, as languages.isolate sets them
+
+
+def _reviewed(procedure: Procedure, language: str) -> date:
+    day = procedure.reviewed
+    return _IsolatedDate(day.year, day.month, day.day) if language in RIGHT_TO_LEFT else day
+
+
+def _contacts(contacts: Contacts, language: str) -> Contacts:
+    return Contacts(*(c and _isolated(c, language, "number", "reaches") for c in contacts))
+
+
 def build_context(handout: Handout, procedure: Procedure, options: RenderOptions) -> dict[str, Any]:
     ordered = sorted(handout.restrictions, key=lambda r: r.ends)  # stable: same day, given order
     language = handout.language
@@ -130,22 +161,24 @@ def build_context(handout: Handout, procedure: Procedure, options: RenderOptions
     by_kind: dict[str, RestrictionView | None] = {kind: None for kind in procedure.restrictions}
     by_kind.update({v.kind: v for v in views if v.kind != "custom"})
     context = {
-        "patient": handout.patient,
-        "procedure": ProcedureView(procedure.id, procedure.title_in(language), procedure.version, procedure.reviewed),
+        "patient": _isolated(handout.patient, language, "name", "mrn"),
+        "procedure": ProcedureView(
+            procedure.id, procedure.title_in(language), procedure.version, _reviewed(procedure, language)
+        ),
         "procedure_date": handout.procedure_date,
-        "level": handout.level,
+        "level": handout.level and isolate(handout.level, language),
         "cause": handout.cause,
-        "surgeon": handout.surgeon,
+        "surgeon": handout.surgeon and isolate(handout.surgeon, language),
         "follow_up": handout.follow_up,
-        "follow_up_with": handout.follow_up_with,
-        "contacts": handout.contacts,
+        "follow_up_with": handout.follow_up_with and isolate(handout.follow_up_with, language),
+        "contacts": _contacts(handout.contacts, language),
         "blood_thinner_restart": handout.blood_thinner_restart,
-        "medications": list(handout.medications),
+        "medications": [_isolated(m, language, *m._fields) for m in handout.medications],
         "restrictions": views,
         "restriction": by_kind,
         "timeline": dict(handout.timeline),
         "values": _values(procedure, language),
-        "facility": handout.facility,
+        "facility": _isolated(handout.facility, language, *_FACILITY_TEXT),
         "language": handout.language,
         "large_print": options.large_print,
         "sample": options.sample,

@@ -44,6 +44,17 @@ MUTED = colors.HexColor("#555555")
 GRID = colors.HexColor("#999999")
 
 
+def fitting_weekdays(words: CalendarWords, width: float, size: float, widths: tuple[str, ...]) -> list[str]:
+    """The weekday names in the first of ``widths`` (Babel's: abbreviated, short, narrow) whose
+    names all fit ``width`` at ``size`` in bold ("Tue", "Tu", "T"; Arabic has only full names
+    and one letter), or the last."""
+    for name in widths:
+        names = words.weekdays(name)
+        if max(text_width(n, size, bold=True) for n in names) <= width:
+            break
+    return names
+
+
 class Mark(NamedTuple):
     day: date
     kind: str  # procedure, limit or visit
@@ -182,9 +193,7 @@ class Plan:
         col = min((self.width - label_w) / 7, size * 4.2)
         icons = col >= size * CELL_EM * 0.9  # too narrow for an icon beside the number: the legend has it
         row_h = self.s.body.leading  # a week is a line of text tall
-        names = self.words.weekdays()
-        if max(text_width(n, size * 0.8, bold=True) for n in names) > col * 0.92:
-            names = self.words.weekdays("short")
+        names = fitting_weekdays(self.words, col * 0.92, size * 0.8, ("abbreviated", "short", "narrow"))
         grid_w = label_w + 7 * col
 
         def head(canv: Canvas, top: float) -> None:
@@ -253,7 +262,7 @@ class Plan:
         cell_w = (self.width - gap * (per_row - 1)) / per_row / 7
         cell_h = size * 1.3
         title_h, names_h = size * 1.4, size * 1.1
-        names = self.words.weekdays("short")
+        names = fitting_weekdays(self.words, cell_w * 0.92, size * 0.62, ("short", "narrow"))
         months: list[date] = []
         month = from_month
         while month <= self.end:

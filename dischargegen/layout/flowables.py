@@ -11,13 +11,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from ..content.document import Node, Run
-from .fonts import BODY, markup
+from ..languages import RIGHT_TO_LEFT
+from .fonts import BODY
 from .lists import CHECK, Beside, Box, HeadWith, Item, ItemList
 from .styles import CAUTION, EMERGENCY, SHADE, Styles
-from .text import BLANK_INCHES, Para, Text, blank_length, inline
+from .text import BLANK_INCHES, Text, blank_length
 
 INTRODUCED = frozenset({"table", "calendar"})  # blocks whose opening paragraph says how to read them
-__all__ = ["BLANK_INCHES", "Builder", "Para", "Text", "blank_length", "inline"]
+__all__ = ["BLANK_INCHES", "Builder", "Text", "blank_length"]
 
 
 class Fit(Flowable):
@@ -69,8 +70,12 @@ class Builder:
         return [f for node in nodes for f in self.block(node)]
 
     def text(self, node: Node, style: ParagraphStyle) -> Text:
-        """A paragraph of a text element's runs in ``style``."""
-        return self.words(node.runs, style)
+        """A paragraph of a text element's runs in ``style`` (in its own direction when it names
+        its language: the English line of a draft's notice, in an Arabic handout)."""
+        text = self.words(node.runs, style)
+        if "lang" in node.attrs:
+            text.right_to_left = node.attrs["lang"] in RIGHT_TO_LEFT
+        return text
 
     def words(self, runs: list[Run], style: ParagraphStyle) -> Text:
         return Text(runs, style, bold=str(style.fontName).endswith("-Bold"))
@@ -153,6 +158,7 @@ class Builder:
             SHADE if emergency else None,
             titled=bool(node.attrs.get("title")),
             may_split=not emergency,
+            anchor=node.attrs.get("title") or node.text() if emergency else None,
         )
         box.spaceAfter = self.s.space
         return box
@@ -172,9 +178,9 @@ class Builder:
     def signatures(self, node: Node, width: float) -> KeepTogether:
         """A line to sign and a line for the date for each signer: side by side when each pair
         gets at least 13 em, else one pair under the other."""
-        date_label = markup(node.attrs.get("date_label", ""))
+        date_label = [Run(node.attrs.get("date_label", ""))]
         pairs = [
-            [Para(markup(signer.attrs.get("label", "")), self.s.small), Para(date_label, self.s.small)]
+            [self.words([Run(signer.attrs.get("label", ""))], self.s.small), self.words(date_label, self.s.small)]
             for signer in node.children
         ]
         across = len(pairs) > 1 and width / len(pairs) >= self.s.size * 13

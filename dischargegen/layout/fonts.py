@@ -3,17 +3,18 @@
 Atkinson Hyperlegible covers Latin scripts only. A run of characters it lacks is set in Noto
 Sans (Greek, Cyrillic, Vietnamese), then DejaVu Sans (symbols), then WenQuanYi Micro Hei
 (Chinese in both scripts, Japanese, Korean: one face, so its "bold" is the same face, drawn
-outlined), then Noto Sans Devanagari (Hindi). Devanagari is shaped with HarfBuzz (vowel signs
-placed, conjuncts joined), and each shaped run carries its text as ``/ActualText``, so that it
-copies and reads aloud as written. A character that no bundled font has is an error, never a
-blank box. Fonts are registered once per process, and the large fallback fonts only when a text
-needs them.
+outlined), then Noto Sans Devanagari (Hindi), then Noto Naskh Arabic. Devanagari and Arabic are
+shaped with HarfBuzz (vowel signs placed, conjuncts and joined letters formed), and each shaped
+run carries its text as ``/ActualText``, so that it copies and reads aloud as written. Each line
+is drawn in the order of :func:`.bidi.visual`: right-to-left text (Arabic, Hebrew) from right to
+left, in a right-to-left handout on a mirrored page (:mod:`.direction`). A character that no
+bundled font has is an error, never a blank box. Fonts are registered once per process, and
+the large fallback fonts only when a text needs them.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
@@ -21,11 +22,14 @@ from typing import NamedTuple
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.fonts import addMapping
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import RenderError
+from .bidi import CONTROLS, has_right_to_left, mirror, visual
+from .direction import is_mirrored
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 if not FONTS_DIR.is_dir():  # running from a source checkout
@@ -46,6 +50,7 @@ FALLBACKS = (
     Family("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
     Family("WenQuanYiMicroHei", "WenQuanYiMicroHei.ttc", None),
     Family("NotoSansDevanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf", shaped=True),
+    Family("NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf", shaped=True),
 )
 FAMILIES = (BODY, *FALLBACKS)
 # Characters that need no glyph of their own in running text.
@@ -77,7 +82,7 @@ def register(family: Family) -> frozenset[int]:
     return covered
 
 
-SUBSETS_KEPT = 8  # per font: the embedded subsets a process keeps, most recent first
+SUBSETS_KEPT = 32  # per font: the embedded subsets a process keeps, most recent first
 
 
 def _keep_tables(font: TTFont) -> None:
@@ -109,7 +114,7 @@ def _keep_tables(font: TTFont) -> None:
     face.makeSubset = make_subset  # type: ignore[method-assign]
 
 
-COMPRESSED_KEPT = 16
+COMPRESSED_KEPT = 64
 COMPRESS_FROM = 32 * 1024  # bytes: an embedded font subset; page streams are smaller
 
 
@@ -141,8 +146,7 @@ def _family_for(char: str) -> Family | None:
 def first_unprintable(text: str) -> tuple[str, str] | None:
     """The first character of ``text`` that the handout cannot print, and why; or None.
 
-    A character is unprintable when no bundled font has it, or when it belongs to a
-    right-to-left script (Arabic, Hebrew), which needs shaping that the layout does not do.
+    A character is unprintable when no bundled font has it.
     """
     body = register(BODY)
     for char in text:
@@ -150,29 +154,18 @@ def first_unprintable(text: str) -> tuple[str, str] | None:
             continue
         if ord(char) > 0xFFFF:  # the PDF text map of an embedded subset holds the BMP only
             return char, "is outside the characters a handout can print (emoji and rare scripts)"
-        if unicodedata.bidirectional(char) in ("R", "AL", "AN"):
-            return char, "needs right-to-left layout, which handouts do not support yet"
         if _family_for(char) is None:
             return char, "is in no bundled font"
     return None
-
-
-def escape(text: str) -> str:
-    """Escape the three characters that Paragraph markup gives meaning to."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _WORD = re.compile(r"\w+|\W", re.UNICODE)
 
 
 def _family_for_word(word: str, body: frozenset[int]) -> Family:
-    """One font for a whole word where possible, so that a word is never set in two faces.
-    Right-to-left text (Arabic, Hebrew) is refused: set left to right, unshaped, it would be
-    printed unreadable."""
+    """One font for a whole word where possible, so that a word is never set in two faces."""
     if all(ord(c) in body or c in _INVISIBLE for c in word):
         return BODY
-    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in word):
-        raise RenderError("right-to-left text (Arabic, Hebrew) cannot be laid out yet")
     for family in FALLBACKS:
         covered = register(family)
         if all(ord(c) in covered for c in word):
@@ -189,8 +182,11 @@ def face(family: Family, bold: bool) -> str:
 
 
 # Spaces the body font lacks, set as the no-break space it has (Babel writes "10:30\u202fAM"):
-# the same meaning, and no fallback font embedded for one space.
-_SPACES = str.maketrans({"\u202f": "\u00a0", "\u2007": "\u00a0", "\u2009": " ", "\u2002": " ", "\u2003": " "})
+# the same meaning, and no fallback font embedded for one space. Controls of direction (they
+# order a line: :mod:`.bidi`) are not drawn.
+_SPACES = str.maketrans(
+    {"\u202f": "\u00a0", "\u2007": "\u00a0", "\u2009": " ", "\u2002": " ", "\u2003": " "} | dict.fromkeys(CONTROLS)
+)
 
 
 CACHED_CHARS = 64  # texts up to this long are measured and cut once per process (words, numbers)
@@ -221,17 +217,6 @@ def _cut(text: str) -> tuple[tuple[Family, str], ...]:
     return tuple(out)
 
 
-def markup(text: str, bold: bool = False) -> str:
-    """``text`` escaped for a ReportLab Paragraph, with words outside the body font's coverage
-    wrapped in ``<font name=...>``, in the bold face of that family when ``bold`` (a bold
-    paragraph style or a ``<b>`` run: ReportLab would set a named fallback face regular). The
-    text is data: nothing in it becomes markup."""
-    return "".join(
-        escape(chunk) if family is BODY else f'<font name="{face(family, bold)}">{escape(chunk)}</font>'
-        for family, chunk in pieces(text)
-    )
-
-
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width of ``text`` set on one line by :func:`draw_text` (a short text's kept: lines are
     broken word by word, and the same words come back in handout after handout)."""
@@ -258,29 +243,12 @@ def _shaped(chunk: str, name: str, size: float) -> ShapedStr | str:
     return shaped
 
 
-_SHAPED_SCRIPTS = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")  # Devanagari and its extension
+_SHAPED_SCRIPTS = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")  # Devanagari and its extension, shaped left to right
 
 
 def needs_shaping(text: str) -> bool:
-    """Whether ``text`` holds a script that must be shaped to be drawn right (a Paragraph of it
-    needs ``shaping`` on its style, and :func:`prepare_shaping`)."""
+    """Whether ``text`` holds a left-to-right script that must be shaped to be drawn right."""
     return _SHAPED_SCRIPTS.search(text) is not None
-
-
-_PREPARED: set[str] = set()
-
-
-def prepare_shaping() -> None:
-    """Ready every registered face for a shaped Paragraph: ReportLab shapes each word with the
-    fonts of its runs, and gives a glyph without a character (a ligature) a private code only
-    in a font it has opened for HarfBuzz (once per font per process)."""
-    for family in FAMILIES:
-        if family in _REGISTERED:
-            for bold in (False, True):
-                name = face(family, bold)
-                if name not in _PREPARED:
-                    pdfmetrics.getFont(name).hbFont()  # type: ignore[attr-defined]  # a TTFont's
-                    _PREPARED.add(name)
 
 
 def _actual_text(text: str) -> str:
@@ -289,7 +257,8 @@ def _actual_text(text: str) -> str:
 
 
 class Label(NamedTuple):
-    """A line of text to draw later, with others, in one text object (see :func:`draw_labels`)."""
+    """A line of text to draw later, with others, in one text object (see :func:`draw_labels`):
+    ``text`` in one weight, or ``runs`` of (text, bold) when it has both."""
 
     x: float
     y: float
@@ -298,6 +267,7 @@ class Label(NamedTuple):
     bold: bool = False
     align: str = "left"
     color: Color = black
+    runs: tuple[tuple[str, bool], ...] = ()
 
 
 # A family with one face sets bold text as that face, outlined too (PDF text render mode 2, fill
@@ -305,46 +275,86 @@ class Label(NamedTuple):
 FAKE_BOLD_STROKE = 0.035
 
 
-def draw_labels(canv: Canvas, labels: list[Label]) -> None:
+class _Piece(NamedTuple):
+    """A run of a line in one font and one direction, as drawn."""
+
+    family: Family
+    text: str  # as written
+    bold: bool
+    right_to_left: bool
+
+
+def _pieces_drawn(runs: tuple[tuple[str, bool], ...], right_to_left: bool) -> list[_Piece]:
+    """A line's pieces in the order drawn, left to right on the page: each segment of
+    :func:`.bidi.visual` cut into fonts, a right-to-left segment word by word from its end (each
+    word one piece per font, so that it copies as a word)."""
+    out: list[_Piece] = []
+    for text, bold, backwards in visual(runs, right_to_left):
+        if not backwards:
+            out += [_Piece(family, chunk, bold, False) for family, chunk in pieces(text)]
+            continue
+        for word in reversed(_WORDS_AND_SPACES.split(text)):
+            out += [_Piece(family, chunk, bold, True) for family, chunk in reversed(pieces(word)) if word]
+    return out
+
+
+_WORDS_AND_SPACES = re.compile("( +)")
+
+
+def _glyphs(piece: _Piece, name: str, size: float) -> tuple[ShapedStr | str, bool]:
+    """What a piece draws, and whether it is shaped: Devanagari and Arabic letters shaped by
+    HarfBuzz (Arabic in the order drawn), other right-to-left text mirrored, the rest as written."""
+    if piece.family.shaped and (has_right_to_left(piece.text) if piece.right_to_left else needs_shaping(piece.text)):
+        shaped = _shaped(piece.text, name, size)
+        return shaped, isinstance(shaped, ShapedStr)
+    return (mirror(piece.text) if piece.right_to_left else piece.text), False
+
+
+def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = None) -> None:
     """Draw many short lines of text at once: one PDF text object, fonts and colours set only
-    when they change (a calendar's day numbers)."""
+    when they change (a calendar's day numbers). On a mirrored page each piece of text is drawn
+    mirrored back, so that it reads the right way round where the mirror puts its line. The
+    lines run right to left on a mirrored page, unless ``right_to_left`` says otherwise."""
     if not labels:
         return
+    mirrored = is_mirrored(canv)
+    direction = mirrored if right_to_left is None else right_to_left
     text = canv.beginText()
     font, color, stroke = ("", 0.0), None, 0.0  # stroke: the outline's width, 0 when not outlined
     for label in labels:
-        runs = pieces(label.text)
-        if len(runs) == 1:  # one font: the width is kept
-            widths = [text_width(label.text, label.size, label.bold)]
-        else:
-            widths = [_chunk_width(family, chunk, face(family, label.bold), label.size) for family, chunk in runs]
-        x = label.x - (sum(widths) / 2 if label.align == "center" else sum(widths) if label.align == "right" else 0)
+        drawn = _pieces_drawn(label.runs or ((label.text, label.bold),), direction)
+        widths = [_chunk_width(p.family, p.text, face(p.family, p.bold), label.size) for p in drawn]
+        total = sum(widths)
+        left = label.x - (total / 2 if label.align == "center" else total if label.align == "right" else 0)
         if label.color is not color and label.color != color:
             color = label.color
             text.setFillColor(color)
             text.setStrokeColor(color)
-        for (family, chunk), advance in zip(runs, widths, strict=True):
-            name = face(family, label.bold)
+        offset = 0.0
+        for piece, advance in zip(drawn, widths, strict=True):
+            name = face(piece.family, piece.bold)
             if (name, label.size) != font:
                 font = (name, label.size)
                 text.setFont(name, label.size)
-            wanted = label.size * FAKE_BOLD_STROKE if label.bold and family.bold is None else 0.0
+            wanted = label.size * FAKE_BOLD_STROKE if piece.bold and piece.family.bold is None else 0.0
             if wanted != stroke:
                 if not wanted or not stroke:
                     text.setTextRenderMode(2 if wanted else 0)
                 if wanted:
                     text._code.append(f"{wanted:.3f} w")  # type: ignore[attr-defined]  # line width, in the text object
                 stroke = wanted
-            text.setTextOrigin(x, label.y)
-            # what textOut writes, without the width it would measure again to move the cursor
-            shaped = _shaped(chunk, name, label.size) if family.shaped else chunk
-            if isinstance(shaped, ShapedStr):
-                text._code.append(_actual_text(chunk))  # type: ignore[attr-defined]
-                text._code.append(text._formatText(shaped))  # type: ignore[attr-defined]
-                text._code.append("EMC")  # type: ignore[attr-defined]
+            if mirrored:  # the text matrix mirrors back what the page's mirror turns round
+                text._code.append(f"-1 0 0 1 {fp_str(left + total - offset, label.y)} Tm")  # type: ignore[attr-defined]
             else:
-                text._code.append(text._formatText(chunk))  # type: ignore[attr-defined]  # ReportLab's own
-            x += advance
+                text.setTextOrigin(left + offset, label.y)
+            # what textOut writes, without the width it would measure again to move the cursor
+            glyphs, shaped = _glyphs(piece, name, label.size)
+            if shaped:
+                text._code.append(_actual_text(piece.text))  # type: ignore[attr-defined]
+            text._code.append(text._formatText(glyphs))  # type: ignore[attr-defined]  # ReportLab's own
+            if shaped:
+                text._code.append("EMC")  # type: ignore[attr-defined]
+            offset += advance
     canv.drawText(text)
 
 
@@ -353,7 +363,5 @@ def draw_text(
 ) -> float:
     """Draw ``text`` on one line with the bundled fonts (never a base-14 font) and the fallbacks,
     its baseline at ``y``; ``align`` is where ``x`` is: left, center or right. Returns the width."""
-    width = sum(_chunk_width(family, chunk, face(family, bold), size) for family, chunk in pieces(text))
-    x -= width / 2 if align == "center" else width if align == "right" else 0
-    draw_labels(canv, [Label(x, y, text, size, bold, "left", canv._fillColorObj)])  # type: ignore[attr-defined]
-    return width
+    draw_labels(canv, [Label(x, y, text, size, bold, align, canv._fillColorObj)])  # type: ignore[attr-defined]
+    return text_width(text, size, bold)

@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from ..errors import RenderError
+from .direction import is_mirrored, upright
 from .styles import EMERGENCY
 
 ICONS_DIR = Path(__file__).resolve().parent.parent / "icons"
@@ -106,16 +107,17 @@ def draw_icon(canv: Canvas, name: str, x: float, y: float, size: float, color: c
     inner = 0.62 if banned else 1.0  # in a "no" sign the pictogram sits inside the ring
     scale, offset = size * inner / BOX, size * (1 - inner) / 2
     xobject = canv._doc.getXObjectName(form)  # type: ignore[attr-defined]  # ReportLab's own, as doForm uses it
+    # a picture, the right way round on a mirrored page too (:mod:`.direction`)
+    place = f"-1 0 0 1 {fp_str(x + size, y)}" if is_mirrored(canv) else f"1 0 0 1 {fp_str(x, y)}"
     canv.addLiteral(
-        f"q 1 0 0 1 {fp_str(x, y)} cm {fp_str(color.red, color.green, color.blue)} rg "
+        f"q {place} cm {fp_str(color.red, color.green, color.blue)} rg "
         f"{fp_str(scale)} 0 0 {fp_str(scale, offset, offset)} cm /{xobject} Do Q"
     )
     canv._formsinuse.append(form)  # type: ignore[attr-defined]  # the page's resources name the form
     if banned:
-        canv.saveState()
-        canv.translate(x, y)
-        _prohibition(canv, size)
-        canv.restoreState()
+        with upright(canv, x, size):
+            canv.translate(x, y)
+            _prohibition(canv, size)
 
 
 def _prohibition(canv: Canvas, size: float) -> None:

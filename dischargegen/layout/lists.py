@@ -184,7 +184,9 @@ class Box(Flowable):
     """Flowables in a ruled box on a background: a warning. A box that does not fit moves to the
     next page whole, unless ``may_split``: then, when the page has room for its title and the
     start of its blocks, it goes on over the page (between blocks or list items, with no lone
-    item on either side), its title (``titled``: the first block) repeated at the top."""
+    item on either side), its title (``titled``: the first block) repeated at the top. A box with
+    an ``anchor`` (its title) is an entry of the PDF's outline, the bookmarks a reader's side bar
+    lists, leading to its page: the Call 911 box."""
 
     def __init__(
         self,
@@ -195,11 +197,12 @@ class Box(Flowable):
         background: Color | None,
         titled: bool = False,
         may_split: bool = False,
+        anchor: str | None = None,
     ) -> None:
         super().__init__()
         self.content, self.pad, self.border = content, pad, border
         self.color, self.background = color, background
-        self.titled, self.may_split = titled, may_split
+        self.titled, self.may_split, self.anchor = titled, may_split, anchor
         self._placed: list[tuple[Flowable, float]] = []  # each flowable and its height
 
     def _gap(self, before: Flowable, after: Flowable) -> float:
@@ -244,13 +247,15 @@ class Box(Flowable):
         if len(taken) <= int(self.titled):  # not even the title and a block's start: move whole
             return []
         title = [self.content[0]] if self.titled else []
-        first = Box(taken, self.pad, self.border, self.color, self.background, self.titled)
+        first = Box(taken, self.pad, self.border, self.color, self.background, self.titled, anchor=self.anchor)
         again = Box([*title, *rest], self.pad, self.border, self.color, self.background, self.titled, True)
         again.spaceAfter = self.spaceAfter
         return [first, again]
 
     def draw(self) -> None:
         canv, half = self.canv, self.border / 2
+        if self.anchor:  # made an outline entry when the page is written (pages.numbered_canvas)
+            canv.__dict__.setdefault("_anchors", []).append(self.anchor)
         canv.setLineWidth(self.border)
         canv.setStrokeColor(self.color)
         if self.background is not None:

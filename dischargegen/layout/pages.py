@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, FrameBreak, PageTemplate
 
 from ..model import PageSize
+from .direction import mirror_page
 from .fonts import BODY, Label, draw_labels, text_width
 from .styles import RULE, Styles
 from .text import Line, break_lines
@@ -134,10 +135,10 @@ def geometry(frame: PageFrame, styles: Styles, page_size: tuple[float, float]) -
 
 
 def frame_lines(text: str, size: float, width: float, bold: bool = False) -> list[Line]:
-    """A header or footer text broken into lines ``width`` wide (an overlong word on its own line)."""
+    """A header or footer text broken into lines ``width`` wide."""
     if not text:
         return []
-    return break_lines([(text, bold)], width, size) or [[(text, bold)]]
+    return break_lines([(text, bold)], width, size)
 
 
 def _lines(text: str, size: float, width: float, bold: bool = False) -> int:
@@ -145,12 +146,19 @@ def _lines(text: str, size: float, width: float, bold: bool = False) -> int:
 
 
 def page_templates(
-    page: Geometry, styles: Styles, head: list[Flowable], rest: list[Flowable], columns: bool, part: int = 0
+    page: Geometry,
+    styles: Styles,
+    head: list[Flowable],
+    rest: list[Flowable],
+    columns: bool,
+    part: int = 0,
+    rtl: bool = False,
 ) -> tuple[list[PageTemplate], list[Flowable]]:
     """The page templates for a handout of ``head`` and ``rest``, and the flowables to build with
     them: one column throughout, or (``columns``) the head in one column and the rest in two.
     ``part`` numbers the handouts in one PDF (a translation, then English): each has its own
-    templates, which mark the canvas with the part of each page; the first is :func:`first_template`."""
+    templates, which mark the canvas with the part of each page; the first is :func:`first_template`.
+    A right-to-left part (``rtl``) is laid out on mirrored pages (:mod:`.direction`)."""
     bottom, body = page.text_bottom, page.text_top - page.text_bottom
     measure = min(page.usable, MEASURE_EM * styles.size)
     one = Frame((page.width - measure) / 2, bottom, measure, body, 0, 0, 0, 0, id="column")
@@ -158,6 +166,7 @@ def page_templates(
     def template(name: str, frames: list[Frame], then: str | None = None) -> PageTemplate:
         def mark(canvas: Canvas, _doc: object) -> None:
             canvas._part = part  # type: ignore[attr-defined]  # kept with the page (NumberedCanvas)
+            mirror_page(canvas, page.width, rtl)
 
         auto = f"{then}-{part}" if then else None
         return PageTemplate(f"{name}-{part}", frames, onPage=mark, autoNextPageTemplate=auto)
@@ -212,7 +221,8 @@ class Part(NamedTuple):
 def numbered_canvas(parts: list[Part], counts: list[int]) -> type[Canvas]:
     """A canvas class that holds pages back until the end, so each can say "Page N of M", counted
     within its part (the translation's pages, then the English copy's); ``counts`` is filled with
-    each part's pages when the PDF is saved."""
+    each part's pages when the PDF is saved. A page's anchors (:class:`.lists.Box`) become entries
+    of the PDF's outline as it is written (a page held back has no place in the PDF yet)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -221,6 +231,7 @@ def numbered_canvas(parts: list[Part], counts: list[int]) -> type[Canvas]:
 
         def showPage(self) -> None:  # noqa: N802 - ReportLab's name
             self._held.append(dict(self.__dict__))
+            self._anchors: list[str] = []  # the titles of the outline entries to this page
             self._startPage()  # type: ignore[attr-defined]  # ReportLab's own page reset, not in its stubs
 
         def save(self) -> None:
@@ -231,6 +242,10 @@ def numbered_canvas(parts: list[Part], counts: list[int]) -> type[Canvas]:
                 part = state.get("_part", 0)
                 numbers[part] += 1
                 self._decorate(parts[part], numbers[part], counts[part])
+                for n, title in enumerate(state.get("_anchors", ())):
+                    key = f"page{self.getPageNumber()}-{n}"
+                    self.bookmarkPage(key)
+                    self.addOutlineEntry(title, key)
                 Canvas.showPage(self)
             Canvas.save(self)
 

@@ -9,10 +9,11 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Image, NextPageTemplat
 
 from ..content.build import Document
 from ..errors import RenderError
-from ..languages import SOURCE_LANGUAGE
+from ..languages import RIGHT_TO_LEFT, SOURCE_LANGUAGE
 from ..model import Handout, RenderOptions
+from .direction import upright
 from .flowables import Builder
-from .fonts import BODY, needs_shaping, prepare_shaping
+from .fonts import BODY
 from .pages import (
     PAGE_SIZES,
     PageFrame,
@@ -25,7 +26,6 @@ from .pages import (
     unbreakable,
 )
 from .styles import styles
-from .text import BREAK_ANYWHERE
 
 
 def render(documents: Sequence[Document], handout: Handout, options: RenderOptions) -> bytes:
@@ -91,8 +91,7 @@ def _part(
 ) -> tuple[Part, list[PageTemplate], list[Flowable]]:
     """One handout's frame, page templates and flowables."""
     attrs = document.tree.attrs
-    shaping = needs_shaping(" ".join([document.title, *attrs.values()]))  # a name or a translation in Devanagari
-    style = styles(options.large_print, cjk=document.language in BREAK_ANYWHERE, compact=compact, shaping=shaping)
+    style = styles(options.large_print, compact=compact)
     frame = PageFrame(
         header_left=unbreakable(attrs.get("header", "")),
         header_right=unbreakable(attrs.get("subheader", "")),
@@ -102,20 +101,27 @@ def _part(
         ),
         sample_mark=attrs["sample_label"] if options.sample and attrs.get("sample_label") else None,
     )
-    if shaping:
-        prepare_shaping()
     region = getattr(handout.facility, "region", None)  # the calendar's first weekday follows it
     head, rest = Builder(style, document.language, region).handout(document.tree)
     if handout.facility.logo:
         head.insert(0, _logo(handout.facility.logo, style.size * 4))
     page = geometry(frame, style, page_size)
-    templates, story = page_templates(page, style, head, rest, columns=not options.large_print, part=number)
+    rtl = document.language in RIGHT_TO_LEFT
+    templates, story = page_templates(page, style, head, rest, columns=not options.large_print, part=number, rtl=rtl)
     return Part(frame, style, page), templates, story
+
+
+class _Logo(Image):
+    """The facility's logo: a picture, the right way round on a mirrored page too."""
+
+    def draw(self) -> None:
+        with upright(self.canv, 0, self.drawWidth):
+            super().draw()
 
 
 def _logo(path: str, height: float) -> Image:
     try:
-        image = Image(path)
+        image = _Logo(path)
         scale = height / image.imageHeight
         image.drawHeight, image.drawWidth = height, image.imageWidth * scale
     except Exception:  # ReportLab raises whatever the image reader raised

@@ -42,12 +42,10 @@ class Styles(NamedTuple):
 
 
 @lru_cache(maxsize=16)
-def styles(large_print: bool, cjk: bool = False, compact: bool = False, shaping: bool = False) -> Styles:
-    """The handout's styles; ``cjk``: lines may break between any two characters, as Chinese and
-    Japanese text is broken (for the Paragraphs of the header and footer). ``compact``: the same
-    type sizes with less space between lines and blocks, for a handout that would otherwise run
-    a page over (a translation runs longer than English). ``shaping``: the Paragraphs (header,
-    footer) are shaped by HarfBuzz, for text in Devanagari."""
+def styles(large_print: bool, compact: bool = False) -> Styles:
+    """The handout's styles; ``compact``: the same type sizes with less space between lines and
+    blocks, for a handout that would otherwise run a page over (a translation runs longer than
+    English)."""
     size = 18.0 if large_print else 12.0
     # large print: 22.5 pt, a little more than single spacing; normal: 1.3; compact: 1.2
     leading = size * (1.2 if compact else 1.25 if large_print else 1.3)
@@ -63,10 +61,6 @@ def styles(large_print: bool, cjk: bool = False, compact: bool = False, shaping:
             spaceAfter=size * after,
             allowWidows=0,
         )
-        if cjk:
-            base["wordWrap"] = "CJK"
-        if shaping:
-            base["shaping"] = 1
         base.update(kw)
         return ParagraphStyle(name, **base)  # type: ignore[arg-type]
 

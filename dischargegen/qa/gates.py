@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -201,18 +200,22 @@ def _measure(outcome: VariantResult, tree: Node, source: str, pdf: bytes, langua
                     Level.FAIL, "list", f"list of {len(ul.children)} items (over {MAX_LIST_ITEMS})", source, ul.line
                 )
             )
-    pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
-    outcome.pages = len(pages)
+    reader = PdfReader(io.BytesIO(pdf))
+    outcome.pages = len(reader.pages)
     if outcome.variant.large_print:
         limit, size = (MAX_PAGES_LARGE if language == SOURCE_LANGUAGE else MAX_PAGES_LARGE_TRANSLATED), "in large print"
     else:
         limit, size = MAX_PAGES, "at normal size"
     if outcome.pages > limit:
         outcome.findings.append(Finding(Level.FAIL, "pages", f"{outcome.pages} pages {size} (at most {limit})", source))
-    _check_911(outcome, tree, source, pages)
+    first = next((entry for entry in reader.outline if not isinstance(entry, list)), None)
+    number = reader.get_destination_page_number(first) if first is not None else None
+    _check_911(outcome, tree, source, number + 1 if number is not None else None)
 
 
-def _check_911(outcome: VariantResult, tree: Node, source: str, pages: list[str]) -> None:
+def _check_911(outcome: VariantResult, tree: Node, source: str, page: int | None) -> None:
+    """The Call 911 box comes first and lands on page 1 (``page``: where the layout put it, the
+    first entry of the PDF's outline)."""
     alerts = [n for n in tree.iter("alert") if n.attrs.get("tier") == Tier.EMERGENCY]
     if not alerts:
         outcome.findings.append(Finding(Level.FAIL, "alert-911", 'no Call 911 box (<alert tier="911">)', source))
@@ -233,8 +236,7 @@ def _check_911(outcome: VariantResult, tree: Node, source: str, pages: list[str]
                 )
             )
             return
-    needle = _squash(alert.attrs.get("title") or alert.text())[:40]
-    outcome.alert_911_page = next((i for i, text in enumerate(pages, 1) if needle in _squash(text)), None)
+    outcome.alert_911_page = page
     if outcome.alert_911_page != 1:
         where = f"page {outcome.alert_911_page}" if outcome.alert_911_page else "no page"
         outcome.findings.append(
@@ -261,7 +263,3 @@ def text_blocks(tree: Node) -> list[str]:
 
     walk(tree)
     return blocks
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text).lower()
