@@ -21,7 +21,7 @@ from .catalog import Catalog, Procedure
 from .config import Config, LanguagePolicy
 from .dates import Duration, local_time, parse_date, parse_datetime, parse_duration
 from .errors import InputError, SourceError, key_name
-from .languages import SOURCE_LANGUAGE, negotiate, well_formed
+from .languages import DIRECTION_CONTROLS, SOURCE_LANGUAGE, negotiate, well_formed
 from .model import FACT_FIELDS, Cause, Facility, Handout, Medication, Origin, Patient, Restriction, Weight
 from .names import cased
 from .phones import contacts, format_phone
@@ -34,8 +34,6 @@ _MAX_TEXT = 120
 MAX_ITEMS = 20  # medicines, or restrictions given, in one handout
 # Characters that draw nothing: dropped from text (a name of only these is blank).
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-# Characters that reorder text for display; right-to-left layout is the layout's business.
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 Printable = Callable[[str], "tuple[str, str] | None"]
 """A check that returns the first character of a text that cannot be printed and why, or None."""
@@ -62,7 +60,7 @@ def clean_text(
     for char in text:
         if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
             raise InputError(field, f"contains a control character (U+{ord(char):04X})")
-        if char in _BIDI_CONTROLS:
+        if char in DIRECTION_CONTROLS:
             raise InputError(field, f"contains a text-direction control character (U+{ord(char):04X})")
     if len(text) > max_length:
         raise InputError(field, f"is longer than {max_length} characters")

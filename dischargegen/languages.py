@@ -35,13 +35,22 @@ TRADITIONAL_REGIONS = frozenset({"TW", "HK", "MO"})
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
+# Characters that order text for display and draw nothing: marks, embeddings and isolates of the
+# Unicode bidirectional algorithm. Patient text may not hold them; the engine sets isolates.
+DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def isolated(text: str) -> str:
+    """``text`` between FSI and PDI, the first-strong isolate of the Unicode bidirectional
+    algorithm: it reads in its own direction, as a unit, whatever text is around it."""
+    return f"\u2068{text}\u2069"
+
+
 def isolate(text: str, language: str) -> str:
-    """A value set apart from the text around it, in a right-to-left language: between FSI and
-    PDI, the isolates of the Unicode bidirectional algorithm, so that it reads in its own
-    direction as a unit (W3C's advice for values put into text). Without them "(617) 555-0100"
-    in an Arabic sentence is drawn with its groups in reverse order, as the algorithm requires,
-    and "500 mg" as "mg 500"."""
-    return f"\u2068{text}\u2069" if language in RIGHT_TO_LEFT and text else text
+    """A value set apart from the text around it in a right-to-left language (:func:`isolated`;
+    W3C's advice for values put into text). Without it "(617) 555-0100" in an Arabic sentence is
+    drawn with its groups in reverse order, as the algorithm requires, and "500 mg" as "mg 500"."""
+    return isolated(text) if language in RIGHT_TO_LEFT and text else text
 
 
 def well_formed(code: str) -> bool:

@@ -38,7 +38,7 @@ from babel.units import format_unit
 
 from ..catalog import Procedure
 from ..dates import Duration
-from ..languages import RIGHT_TO_LEFT, babel_locale, isolate
+from ..languages import RIGHT_TO_LEFT, babel_locale, isolate, isolated
 from ..model import Contacts, Handout, RenderOptions, Restriction, Units, Weight
 from .locale_data import decimal, is_decimal
 
@@ -142,7 +142,7 @@ class _IsolatedDate(date):
     right as a unit in a right-to-left handout: without isolates its groups are drawn in reverse."""
 
     def isoformat(self) -> str:
-        return f"\u2068{super().isoformat()}\u2069"  # FSI ... PDI, as languages.isolate sets them
+        return isolated(super().isoformat())
 
 
 def _reviewed(procedure: Procedure, language: str) -> date:

@@ -16,11 +16,11 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-ISOLATE = ("\u2066", "\u2069")  # LRI ... PDI: what they enclose runs left to right, as one unit
+from ..languages import DIRECTION_CONTROLS
+
 _OPENERS = {"\u2066": 0, "\u2067": 1, "\u2068": None}  # LRI, RLI, FSI (its direction: its first strong character)
 _PDI = "\u2069"
-# Characters that order text and draw nothing: dropped from what is drawn.
-CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+CONTROLS = DIRECTION_CONTROLS  # they order text and draw nothing: dropped from what is drawn
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u200f\u061c\u2067]")
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {close: open_ for open_, close in _BRACKETS.items()}
