@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from .catalog import Catalog
 from .dates import Duration, parse_duration
 from .errors import ConfigError, InputError
+from .languages import normalize, well_formed
 from .model import Facility, NameCase, PageSize, Units, Weight
 from .phones import format_phone, known_region
 
@@ -99,6 +100,8 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     raw = data.get("facility", {})
     if not isinstance(raw, dict):
         raise fail("facility", "must be a table")
+    raw = dict(raw)
+    translations = _facility_translations(raw.pop("translations", {}), raw, fail)
     for key in raw:
         if key not in _FACILITY_KEYS:
             raise fail(f"facility.{key}", "unknown setting")
@@ -146,6 +149,7 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         region=region,
         timezone=timezone,
         name_case=NameCase(name_case),
+        translations=translations,
     )
     procedures = data.get("procedures", {})
     if not isinstance(procedures, dict) or not all(isinstance(v, dict) for v in procedures.values()):
@@ -176,6 +180,35 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         templates_dir=templates_dir,
         path=path,
     )
+
+
+_TRANSLATED_KEYS = ("name", "clinic", "phone_24h_reaches")  # the facility's phrases printed in sentences
+
+
+def _facility_translations(
+    table: Any, facility: dict[str, Any], fail: Callable[[str, str], ConfigError]
+) -> Mapping[str, Mapping[str, str]]:
+    """``[facility.translations.<language>]``: each language's wording of the facility's phrases,
+    keyed by the English phrase it stands for (which must be set)."""
+    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+        raise fail("facility.translations", "must be a table of language tables, e.g. [facility.translations.es]")
+    out: dict[str, Mapping[str, str]] = {}
+    for tag, phrases in table.items():
+        key = f"facility.translations.{tag}"
+        if not well_formed(tag):
+            raise fail(key, "is not a language code such as es or zh-Hant")
+        wording: dict[str, str] = {}
+        for name, value in phrases.items():
+            if name not in _TRANSLATED_KEYS:
+                raise fail(f"{key}.{name}", f"unknown setting (one of: {', '.join(_TRANSLATED_KEYS)})")
+            if not isinstance(value, str) or not value.strip():
+                raise fail(f"{key}.{name}", "must be a non-empty string")
+            english = facility.get(name)
+            if not isinstance(english, str) or not english.strip():
+                raise fail(f"{key}.{name}", f"translates facility.{name}, which is not set")
+            wording[english] = value
+        out[normalize(tag)] = MappingProxyType(wording)
+    return MappingProxyType(out)
 
 
 def _known_zone(name: str) -> bool:

@@ -7,9 +7,11 @@ Every entry point (CLI options, JSON, FHIR, HL7 v2) builds a :class:`Handout` th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import NamedTuple
 
 from .dates import Duration
@@ -186,6 +188,13 @@ class Facility(NamedTuple):
     region: str = "US"  # how numbers without a country code are read and printed
     timezone: str | None = None  # IANA name; None: this machine's
     name_case: NameCase = NameCase.AS_GIVEN
+    # ``[facility.translations.<language>]``: the facility's own phrases (its name, whom its
+    # numbers reach) as the facility words them in a language, each phrase by its English form
+    translations: Mapping[str, Mapping[str, str]] = MappingProxyType({})
+
+    def phrases(self, language: str) -> Mapping[str, str]:
+        """The facility's phrases in ``language``: English phrase -> the facility's wording."""
+        return self.translations.get(language, MappingProxyType({}))
 
 
 class Handout(NamedTuple):

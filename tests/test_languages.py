@@ -19,13 +19,14 @@ from dischargegen.cli import main
 from dischargegen.config import Config, LanguagePolicy
 from dischargegen.content.build import DRAFT_NOTICE, ENGLISH_FOLLOWS
 from dischargegen.content.locale_data import decimal
+from dischargegen.content.typography import day_written, tie
 from dischargegen.errors import TemplateError
-from dischargegen.languages import negotiate, normalize, well_formed
+from dischargegen.languages import RIGHT_TO_LEFT, negotiate, normalize, well_formed
 from dischargegen.layout.text import units
 from dischargegen.model import RenderOptions
 
 SHIPPED = (
-    "de", "en", "es", "fr", "hi", "ht", "it", "ja", "ko", "pl", "pt", "ru", "tl", "vi", "zh-Hans", "zh-Hant"
+    "ar", "de", "en", "es", "fr", "hi", "ht", "it", "ja", "ko", "pl", "pt", "ru", "tl", "vi", "zh-Hans", "zh-Hant"
 )  # fmt: skip
 PATIENT = {"name": "Ann Lee", "date": "2026-11-24", "dob": "1948-03-02", "mrn": "0012345"}
 
@@ -43,7 +44,8 @@ PATIENT = {"name": "Ann Lee", "date": "2026-11-24", "dob": "1948-03-02", "mrn": 
         ("fil", "tl"), ("tgl", "tl"), ("tl-PH", "tl"), ("fre", "fr"), ("fra", "fr"), ("fr-CA", "fr"),
         ("ger", "de"), ("deu", "de"), ("pt-BR", "pt"), ("por", "pt"), ("hat", "ht"), ("jpn", "ja"),
         ("kor", "ko"), ("ko-KR", "ko"), ("vie", "vi"), ("rus", "ru"), ("pol", "pl"), ("ita", "it"),
-        ("eng", "en"), ("en-GB", "en"), ("hin", "hi"), ("hi-IN", "hi"),
+        ("eng", "en"), ("en-GB", "en"), ("hin", "hi"), ("hi-IN", "hi"), ("ara", "ar"), ("ar-SA", "ar"),
+        ("ar-EG", "ar"),
     ],
 )  # fmt: skip
 def test_every_code_form_finds_its_template(code: str, language: str) -> None:
@@ -51,7 +53,7 @@ def test_every_code_form_finds_its_template(code: str, language: str) -> None:
     assert negotiate(code, SHIPPED) == language
 
 
-@pytest.mark.parametrize("code", ["nl", "nld", "so", "som", "ara", "ar-SA", "he", "am"])
+@pytest.mark.parametrize("code", ["nl", "nld", "so", "som", "he", "heb", "am"])
 def test_a_language_without_a_template_finds_none(code: str) -> None:
     assert negotiate(code, SHIPPED) is None
 
@@ -186,6 +188,50 @@ def test_the_languages_table_of_the_config_is_checked(tmp_path: Path) -> None:
     assert result.output.strip().endswith("languages.require_reviewed: must be true or false")
 
 
+SPANISH_PHRASES = """[facility]
+name = "Riverside Spine Center"
+phone = "617-555-0100"
+clinic = "the spine clinic"
+[facility.translations.es-MX]
+name = "Centro de Columna Riverside"
+clinic = "la clínica de columna"
+"""
+
+
+def test_the_facility_words_its_phrases_in_each_language(tmp_path: Path) -> None:
+    """The clinic's name in a Spanish sentence is the facility's Spanish wording; the English
+    copy that follows keeps the English one."""
+    (tmp_path / "c.toml").write_text(SPANISH_PHRASES, encoding="utf-8")
+    args = ["make", "--config", "c.toml", "--name", "Ana Ruiz", "--date", "2026-11-24", "--lang", "es", "-o", "h.pdf"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    spanish, english = _poppler_text((tmp_path / "h.pdf").read_bytes(), tmp_path).split("Going home after")
+    spanish, english = " ".join(spanish.split()), " ".join(english.split())
+    assert "la clínica de columna" in spanish and "Centro de Columna Riverside" in spanish
+    assert "the spine clinic" not in spanish and "Riverside Spine Center" not in spanish
+    assert "the spine clinic" in english and "Riverside Spine Center" in english
+
+
+CLINIC = '[facility]\nclinic = "x"\n'
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[facility.translations.es]\nclinic = "y"\n', "es.clinic: translates facility.clinic, which is not set"),
+        (CLINIC + '[facility.translations.es]\nfax = "1"\n', "facility.translations.es.fax: unknown setting"),
+        (CLINIC + '[facility.translations."es MX"]\nclinic = "y"\n', "is not a language code"),
+        (CLINIC + '[facility.translations.es]\nclinic = ""\n', "must be a non-empty string"),
+        (CLINIC + 'translations = "es"\n', "facility.translations: must be a table of language tables"),
+    ],
+)  # fmt: skip
+def test_the_facility_translations_are_checked(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "c.toml").write_text(table, encoding="utf-8")
+    result = CliRunner().invoke(main, ["make", "--config", "c.toml", "--name", "A B", "--date", "2026-11-24"])
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
 # ---- numbers, weights and dates the language's way -------------------------------------------
 
 
@@ -289,6 +335,7 @@ HL7 = (Path(__file__).parent / "fixtures" / "hl7" / "valid" / "adt-a03-kyphoplas
         (b"zho", "zh-Hans"), (b"zh-TW", "zh-Hant"), (b"yue", "zh-Hant"), (b"fil", "tl"), (b"tgl^Tagalog", "tl"),
         (b"kor", "ko"), (b"hin", "hi"), (b"vie", "vi"), (b"rus", "ru"), (b"hat", "ht"), (b"fre", "fr"),
         (b"por", "pt"), (b"pol", "pl"), (b"jpn", "ja"), (b"ita", "it"), (b"ger", "de"), (b"eng", "en"),
+        (b"ARA^Arabic^HL70296", "ar"), (b"ar-SA", "ar"),
     ],
 )  # fmt: skip
 def test_pid_15_in_every_code_form_picks_the_handout_language(pid15: bytes, language: str, tmp_path: Path) -> None:
@@ -302,10 +349,11 @@ def test_pid_15_in_every_code_form_picks_the_handout_language(pid15: bytes, lang
     assert api.handout_from_record(record, {}, settings).language == language
 
 
-def test_arabic_is_not_shipped_and_gets_english_with_a_warning(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["from-hl7", "-", "-o", "h.pdf"], input=HL7)
+def test_a_language_without_a_template_gets_english_with_a_warning(tmp_path: Path) -> None:
+    message = HL7.replace(b"ara^^HL70296", b"dut^Dutch^HL70296")
+    result = CliRunner().invoke(main, ["from-hl7", "-", "-o", "h.pdf"], input=message)
     assert result.exit_code == 0, result.output
-    assert "Warning: language: no kyphoplasty template in 'ar'; the handout is in 'en'" in result.output
+    assert "Warning: language: no kyphoplasty template in 'nl'; the handout is in 'en'" in result.output
 
 
 # ---- scripts: Hindi shaped and copied as written, Haitian Creole dates -----------------------
@@ -334,7 +382,7 @@ def test_haitian_creole_dates_are_in_creole(settings: api.Settings) -> None:
     assert "Tue" not in text and "M11" not in text
 
 
-@pytest.mark.parametrize("language", ["zh-Hans", "ja", "ko", "hi", "ru", "vi"])
+@pytest.mark.parametrize("language", SHIPPED)
 def test_every_font_of_a_translation_is_embedded(settings: api.Settings, language: str, tmp_path: Path) -> None:
     handout = api.make_handout({**PATIENT, "language": language}, settings)
     (tmp_path / "h.pdf").write_bytes(api.render_pdf(handout, settings))
@@ -385,10 +433,18 @@ def test_every_language_procedure_and_cause_prints_its_dates_in_the_language(
                 assert handout.language == language and handout.warnings == ()
                 pdf = api.render_pdf(handout, alone)
                 assert len(pdf_pages(pdf)) <= 2, (language, procedure, cause)
-                text = "".join(_poppler_text(pdf, tmp_path).split())
+                text = _poppler_text(pdf, tmp_path)
                 for restriction in handout.restrictions:
-                    written = "".join(str(format_date(restriction.ends, "full", locale=locale)).split())
-                    assert written in text, (language, procedure, cause, restriction.kind, written)
+                    written = day_written(
+                        str(format_date(restriction.ends, "full", locale=locale)), restriction.ends, language
+                    )
+                    if language in RIGHT_TO_LEFT:
+                        # poppler puts the comma of a right-to-left line beside a number in its
+                        # own order (the page's order is read by test_right_to_left): each word
+                        words = re.findall(r"\w+", written)
+                        assert all(word in text for word in words), (language, procedure, restriction.kind, words)
+                    else:
+                        assert "".join(written.split()) in "".join(text.split()), (language, procedure, written)
                     checked += 1
     assert checked == len(SHIPPED) * 2 * 3 * 4  # four limits each: lifting, activity, driving, soaking
 
@@ -402,3 +458,35 @@ def test_a_changed_condition_is_a_parity_error_at_its_line(kyphoplasty_copy: Pat
     found = _check(kyphoplasty_copy)
     assert (found[0][2], found[0][3]) == (str(shared), at + 1)
     assert 'cause == "cancer"' in found[0][1] and "spine-augmentation.en.xml.j2" in found[0][1]
+
+
+# ---- French print habits ----------------------------------------------------------------------
+
+
+def test_french_prints_the_first_of_the_month_times_and_colons_the_french_way(tmp_path: Path) -> None:
+    """ "1er décembre", "10 h 30", and a space that never breaks before a colon: no line starts
+    with one. English keeps "December 1" and "10:30 AM"."""
+    args = ["make", "--name", "Ann Lee", "--date", "2026-11-24", "--follow-up", "2026-12-01T10:30", "--lang", "fr"]
+    result = CliRunner().invoke(main, [*args, "-o", "h.pdf"])
+    assert result.exit_code == 0, result.output
+    french, english = _poppler_text((tmp_path / "h.pdf").read_bytes(), tmp_path).split("Going home after")
+    flat = " ".join(french.replace("\xa0", " ").replace("\u202f", " ").split())
+    assert "mardi 1er décembre 2026 à 10 h 30" in flat
+    assert "mardi 24 novembre 2026 : Votre" in flat  # the calendar's list of days
+    assert "1 décembre" not in flat and "10:30" not in flat
+    assert not [line for line in french.splitlines() if line.lstrip().startswith((":", ";", "?", "!", "»"))]
+    assert "Tuesday, December 1, 2026 at 10:30" in " ".join(english.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "tied"),
+    [
+        ("Autre problème : appelez", "Autre problème\xa0: appelez"),
+        ("Vraiment ? Oui ! Non ; peut-être", "Vraiment\u202f? Oui\u202f! Non\u202f; peut-être"),
+        ("l’encadré « 911 ».", "l’encadré «\xa0911\xa0»."),
+        ("à 10:30", "à 10:30"),  # no space before it: not a French colon
+    ],
+)
+def test_french_spaces_stay_with_the_mark_after_them(text: str, tied: str) -> None:
+    assert tie(text, "fr") == tied
+    assert tie(text, "en") == text

@@ -1,22 +1,19 @@
 """Right-to-left text: the bidirectional algorithm's order for a line, Arabic and Hebrew names in
-a handout, and the Arabic draft (kept in docs/drafts) laid out on mirrored pages, read back by
-word position with ``pdftotext -bbox``."""
+a handout, and the Arabic handout laid out on mirrored pages, read back by word position with
+``pdftotext -bbox``."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from dischargegen.catalog import SHIPPED_TEMPLATES
 from dischargegen.cli import main
 from dischargegen.layout.bidi import levels, visual
 
-DRAFTS = Path(__file__).resolve().parents[1] / "docs" / "drafts" / "issue-10-arabic" / "templates"
 ARABIC = re.compile("[\u0600-\u06ff]")
 
 
@@ -69,22 +66,17 @@ def test_a_right_to_left_name_prints_in_an_english_handout(tmp_path: Path, name:
     assert result.exit_code == 0, result.output
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert all(word in text for word in name.split())
+    if ARABIC.search(name):  # joined letters: set in the shaped Arabic face, read back as written
+        fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        assert "NotoNaskhArabic" in fonts and "DejaVuSans" not in fonts
+        assert name in re.sub("[\u200e\u200f\u202a-\u202e]", "", text)
 
 
 @pytest.fixture(scope="module")
-def arabic_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped templates with the Arabic draft added, as a facility's templates folder."""
-    folder = tmp_path_factory.mktemp("arabic") / "templates"
-    shutil.copytree(SHIPPED_TEMPLATES, folder)
-    shutil.copytree(DRAFTS, folder, dirs_exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def arabic_pdf(arabic_templates: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def arabic_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pdf") / "ar.pdf"
     args = ["make", "--name", "محمد علي", "--date", "2026-11-24", "--lang", "ar", "--phone", "(617) 555-0100"]
-    args += ["--restriction", "lifting=4.5kg:6w", "--templates-dir", str(arabic_templates), "-o", str(out)]
+    args += ["--restriction", "lifting=4.5kg:6w", "-o", str(out)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "Warning" not in result.output
@@ -136,3 +128,14 @@ def test_a_weight_and_a_telephone_number_read_left_to_right_in_arabic(arabic_pdf
     assert "(4.5 kg)" in text and "5.4" not in text
     assert "(617) 555-0100" in text
     assert "الثلاثاء" in text and "نوفمبر" in text  # the weekday and month of the procedure date, in Arabic
+
+
+def test_arabic_is_joined_and_copies_as_written(arabic_pdf: Path) -> None:
+    """Shaped in Noto Naskh Arabic (joined letters; an unshaped face draws them apart), and each
+    joined form carries its letter, so the copied text reads as the template wrote it."""
+    fonts = subprocess.run(["pdffonts", str(arabic_pdf)], capture_output=True, text=True, check=True).stdout
+    assert "NotoNaskhArabic" in fonts and "DejaVuSans" not in fonts
+    text = subprocess.run(["pdftotext", str(arabic_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = re.sub("[\u200e\u200f\u202a-\u202e]", "", text)
+    assert "العودة إلى المنزل بعد رأب الحدبة" in text  # the title
+    assert "أو صعوبة مفاجئة في التنفس" in text  # the first sign to call 911 for (poppler moves its comma)

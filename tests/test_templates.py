@@ -38,7 +38,7 @@ def test_list_shows_every_procedure_language_version_and_review_date() -> None:
     assert "shipped" in rows[("vertebroplasty", "en")]
     assert rows[("kyphoplasty", "es")][2:7] == ["draft", "1.1.0", "-", "not", "reviewed"]
     assert rows[("kyphoplasty", "es")][-1] == "cifoplastia"
-    assert len(rows) == 2 * 16  # each procedure in English and 15 translations
+    assert len(rows) == 2 * 17  # each procedure in English and 16 translations
 
 
 def test_check_passes_on_every_shipped_template(shipped_report) -> None:  # type: ignore[no-untyped-def]
@@ -65,11 +65,11 @@ def test_check_cli_table_and_exit_status() -> None:
     assert result.exit_code == 0, result.output
     header = result.output.splitlines()[0].split()
     assert header == ["PROCEDURE", "LANG", "STATUS", "PAGES", "LARGE", "READING", "LONGEST", "911", "RESULT"]
-    rows = {tuple(line.split()[:2]): line.split() for line in result.output.splitlines()[1:33]}
+    rows = {tuple(line.split()[:2]): line.split() for line in result.output.splitlines()[1:35]}
     assert rows[("vertebroplasty", "en")][2:5] == ["source", "2", "4"] and rows[("vertebroplasty", "en")][5] == "FK"
     assert rows[("kyphoplasty", "es")][2:4] == ["draft", "2"] and rows[("kyphoplasty", "es")][5] == "FH"
     assert rows[("kyphoplasty", "zh-Hans")][5] == "ch" and rows[("kyphoplasty", "pl")][5] == "-"
-    assert "32 template(s) checked: 0 failed, 32 warning(s)." in result.output  # no number: no config
+    assert "34 template(s) checked: 0 failed, 34 warning(s)." in result.output  # no number: no config
 
 
 def test_check_json_names_only_the_procedures_asked_for() -> None:

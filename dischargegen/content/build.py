@@ -11,6 +11,7 @@ from ..model import Handout, RenderOptions
 from .context import build_context
 from .document import Node, Run, parse_document
 from .environment import render_template
+from .typography import TIED, tie
 
 # Printed under the title of a draft translation, after the same sentence in its language.
 NOTICE_ROLE = "draft-notice"  # the role of the node the engine adds (not the template's text)
@@ -38,6 +39,7 @@ def build_document(handout: Handout, catalog: Catalog, options: RenderOptions, l
     context = build_context(handout, procedure, options)
     xml, source = render_template(catalog.folders, procedure.template_name(language), context)
     tree = parse_document(xml, source)
+    _tie_spaces(tree, language)
     titles = list(tree.iter("title"))
     if not titles:
         raise TemplateError("the handout has no <title>", source)
@@ -45,6 +47,15 @@ def build_document(handout: Handout, catalog: Catalog, options: RenderOptions, l
     if translation is not None and translation.draft:
         _add_draft_notice(tree, source, handout.english_copy)
     return Document(tree, source, titles[0].text(), language)
+
+
+def _tie_spaces(tree: Node, language: str) -> None:
+    """Keep each space of the text on the line with the mark after it, as the language prints."""
+    if language not in TIED:
+        return
+    for node in tree.iter():
+        node.attrs = {name: tie(value, language) for name, value in node.attrs.items()}
+        node.runs = [run._replace(text=tie(run.text, language)) for run in node.runs]
 
 
 def _add_draft_notice(tree: Node, source: str, english_follows: bool) -> None:

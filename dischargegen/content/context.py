@@ -23,13 +23,16 @@ Templates see exactly these names (and the filters ``longdate`` and ``time``)::
     timeline.<key>                               dates from the procedure's [timeline] defaults
     values.<key>.<name>                          other defaults from the procedure's [values];
                                                  numbers written the language's way (1,000; 100.4)
-    facility.name, facility.phone, facility.phone_24h   text or none
+    facility.name, facility.phone, facility.phone_24h   text or none (the name, and each
+                                                 contact's .reaches, as [facility.translations]
+                                                 words them in the handout's language)
     language                                     the handout's language code (en)
     large_print, sample                          booleans
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
@@ -150,8 +153,15 @@ def _reviewed(procedure: Procedure, language: str) -> date:
     return _IsolatedDate(day.year, day.month, day.day) if language in RIGHT_TO_LEFT else day
 
 
-def _contacts(contacts: Contacts, language: str) -> Contacts:
-    return Contacts(*(c and _isolated(c, language, "number", "reaches") for c in contacts))
+def _worded(record: T, phrases: Mapping[str, str], *fields: str) -> T:
+    """A record with each of its text ``fields`` that the facility worded in the handout's
+    language (``[facility.translations]``: "the spine clinic" -> "la clínica de columna") so."""
+    values = {name: getattr(record, name) for name in fields}
+    return record._replace(**{name: phrases[v] for name, v in values.items() if v in phrases})  # type: ignore[attr-defined, no-any-return]
+
+
+def _contacts(contacts: Contacts, language: str, phrases: Mapping[str, str]) -> Contacts:
+    return Contacts(*(c and _isolated(_worded(c, phrases, "reaches"), language, "number", "reaches") for c in contacts))
 
 
 def build_context(handout: Handout, procedure: Procedure, options: RenderOptions) -> dict[str, Any]:
@@ -160,6 +170,7 @@ def build_context(handout: Handout, procedure: Procedure, options: RenderOptions
     views = [_view(r, handout.facility.units, language) for r in ordered]
     by_kind: dict[str, RestrictionView | None] = {kind: None for kind in procedure.restrictions}
     by_kind.update({v.kind: v for v in views if v.kind != "custom"})
+    phrases = handout.facility.phrases(language)
     context = {
         "patient": _isolated(handout.patient, language, "name", "mrn"),
         "procedure": ProcedureView(
@@ -171,14 +182,14 @@ def build_context(handout: Handout, procedure: Procedure, options: RenderOptions
         "surgeon": handout.surgeon and isolate(handout.surgeon, language),
         "follow_up": handout.follow_up,
         "follow_up_with": handout.follow_up_with and isolate(handout.follow_up_with, language),
-        "contacts": _contacts(handout.contacts, language),
+        "contacts": _contacts(handout.contacts, language, phrases),
         "blood_thinner_restart": handout.blood_thinner_restart,
         "medications": [_isolated(m, language, *m._fields) for m in handout.medications],
         "restrictions": views,
         "restriction": by_kind,
         "timeline": dict(handout.timeline),
         "values": _values(procedure, language),
-        "facility": _isolated(handout.facility, language, *_FACILITY_TEXT),
+        "facility": _isolated(_worded(handout.facility, phrases, "name"), language, *_FACILITY_TEXT),
         "language": handout.language,
         "large_print": options.large_print,
         "sample": options.sample,

@@ -28,6 +28,7 @@ from ..languages import babel_locale
 from .document import ELEMENTS
 from .locale_data import date_locale, private_cache
 from .sandbox import HandoutEnvironment, render_bounded
+from .typography import day_written, time_pattern
 
 _TAG = re.compile(r"<\s*/?\s*([A-Za-z_][\w:.-]*)")
 _QUOTED = re.compile(r"'([^']*)'")
@@ -85,19 +86,24 @@ def _without_comments(source: str) -> str:
 @jinja2.pass_context
 def longdate(context: jinja2.runtime.Context, value: date | datetime) -> str:
     """Weekday and full date in the handout's language: ``Tuesday, January 5, 2027``."""
-    return str(format_date(value, "full", locale=date_locale(babel_locale(context["language"]))))
+    return _date(value, "full", context["language"])
 
 
 @jinja2.pass_context
 def plain_date(context: jinja2.runtime.Context, value: date | datetime) -> str:
     """The date without its weekday, in the handout's language: ``January 5, 2027``."""
-    return str(format_date(value, "long", locale=date_locale(babel_locale(context["language"]))))
+    return _date(value, "long", context["language"])
+
+
+def _date(value: date | datetime, width: str, language: str) -> str:
+    return day_written(str(format_date(value, width, locale=date_locale(babel_locale(language)))), value, language)
 
 
 @jinja2.pass_context
 def time_of_day(context: jinja2.runtime.Context, value: datetime) -> str:
-    """Time of day in the language's short form: ``10:30 AM``."""
-    return str(format_time(value, "short", locale=date_locale(babel_locale(context["language"]))))
+    """Time of day in the language's short form: ``10:30 AM`` (French: ``10 h 30``)."""
+    language = context["language"]
+    return str(format_time(value, time_pattern(language), locale=date_locale(babel_locale(language))))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

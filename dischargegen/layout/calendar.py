@@ -345,7 +345,7 @@ class Plan:
 
     def _legend_text(self, day: date, marks: list[Mark], width: float) -> Text:
         """A legend line's text: the date in bold (on one line when it fits), then the marks' texts."""
-        date_run = self.words.full(day) + ":"
+        date_run = self.words.label(day)
         if text_width(date_run, self.s.body.fontSize, True) <= width:
             date_run = date_run.replace(" ", "\u00a0")  # the date never breaks
         runs = [Run(date_run, bold=True)]

@@ -20,6 +20,7 @@ from babel.core import Locale, UnknownLocaleError, get_global
 from babel.dates import format_date
 
 from ..content.locale_data import date_locale, private_cache, read_private
+from ..content.typography import colon, day_written
 from ..languages import babel_locale
 
 
@@ -27,6 +28,7 @@ class CalendarWords:
     """Month titles, weekday names and full dates in one language, Babel formatting each."""
 
     def __init__(self, language: str, region: str | None) -> None:
+        self.tag = language
         self.language = babel_locale(language)
         self.locale = date_locale(self.language)
         self.first_day = first_weekday(self.language, region)  # 0 is Monday
@@ -42,7 +44,11 @@ class CalendarWords:
 
     def full(self, day: date) -> str:
         """ "Tuesday, January 5, 2027", as the templates' ``longdate`` prints it."""
-        return self._format(day, "full")
+        return day_written(self._format(day, "full"), day, self.tag)
+
+    def label(self, day: date) -> str:
+        """ "Tuesday, January 5, 2027:", the date before what happens on it."""
+        return self.full(day) + colon(self.tag)
 
     def _format(self, day: date, pattern: str) -> str:
         """A date in ``pattern``, kept: a calendar asks for each month and day several times, and a

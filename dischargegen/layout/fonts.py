@@ -1,11 +1,11 @@
 """The bundled fonts: Atkinson Hyperlegible for the text, with fallbacks run by run.
 
 Atkinson Hyperlegible covers Latin scripts only. A run of characters it lacks is set in Noto
-Sans (Greek, Cyrillic, Vietnamese), then DejaVu Sans (symbols), then WenQuanYi Micro Hei
-(Chinese in both scripts, Japanese, Korean: one face, so its "bold" is the same face, drawn
-outlined), then Noto Sans Devanagari (Hindi), then Noto Naskh Arabic. Devanagari and Arabic are
-shaped with HarfBuzz (vowel signs placed, conjuncts and joined letters formed), and each shaped
-run carries its text as ``/ActualText``, so that it copies and reads aloud as written. Each line
+Sans (Greek, Cyrillic, Vietnamese), then Noto Naskh Arabic, then DejaVu Sans (symbols, Hebrew),
+then WenQuanYi Micro Hei (Chinese in both scripts, Japanese, Korean: one face, so its "bold" is
+the same face, drawn outlined), then Noto Sans Devanagari (Hindi). Devanagari and Arabic are
+shaped with HarfBuzz (vowel signs placed, conjuncts and joined letters formed), and shaped text
+carries its letters as ``/ActualText``, so that it copies and reads aloud as written. Each line
 is drawn in the order of :func:`.bidi.visual`: right-to-left text (Arabic, Hebrew) from right to
 left, in a right-to-left handout on a mirrored page (:mod:`.direction`). A character that no
 bundled font has is an error, never a blank box. Fonts are registered once per process, and
@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
+from itertools import groupby, pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,7 +25,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.fonts import addMapping
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
+from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import RenderError
@@ -47,10 +48,10 @@ class Family(NamedTuple):
 BODY = Family("Atkinson", "AtkinsonHyperlegible-Regular.ttf", "AtkinsonHyperlegible-Bold.ttf")
 FALLBACKS = (
     Family("NotoSans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    Family("NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf", shaped=True),
     Family("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
     Family("WenQuanYiMicroHei", "WenQuanYiMicroHei.ttc", None),
     Family("NotoSansDevanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf", shaped=True),
-    Family("NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf", shaped=True),
 )
 FAMILIES = (BODY, *FALLBACKS)
 # Characters that need no glyph of their own in running text.
@@ -310,6 +311,40 @@ def _glyphs(piece: _Piece, name: str, size: float) -> tuple[ShapedStr | str, boo
     return (mirror(piece.text) if piece.right_to_left else piece.text), False
 
 
+def _spans(glyphs: ShapedStr | str, written: str, right_to_left: bool) -> list[tuple[ShapedStr | str, str | None]]:
+    """A shaped run cut for drawing, each part with the text it stands for (None: the glyphs'
+    own characters say it). A left-to-right run is one part. A right-to-left run's glyphs are
+    in display order, so each letter drawn as another character (a joined form) gets a part of
+    its own: a reader that spreads a part's text from left to right over its glyphs (poppler)
+    then finds each letter where it is drawn, and puts the word in order as for any
+    right-to-left text."""
+    if not right_to_left:
+        return [(glyphs, written)]
+    data = glyphs.__shapeData__  # type: ignore[union-attr]
+    starts = sorted({glyph.cluster for glyph in data} | {len(written)})
+    ends = dict(pairwise(starts))
+    out: list[tuple[ShapedStr | str, str | None]] = []
+    plain = 0  # where the glyphs that need no text of their own begin
+    for cluster, group in groupby(range(len(data)), key=lambda index: data[index].cluster):
+        first, *rest = group
+        last = rest[-1] if rest else first
+        letters = written[cluster : ends[cluster]]
+        if glyphs[first : last + 1] != letters:
+            if plain < first:
+                out.append((glyphs[plain:first], None))
+            out.append((glyphs[first : last + 1], letters))
+            plain = last + 1
+    if plain < len(data):
+        out.append((glyphs[plain:], None))
+    return out
+
+
+def _starts_raised(glyphs: ShapedStr | str) -> bool:
+    """Whether a shaped part's first glyph is raised (a mark above a letter)."""
+    data: list[ShapeData] = getattr(glyphs, "__shapeData__", None) or []
+    return bool(data) and data[0].y_offset != 0
+
+
 def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = None) -> None:
     """Draw many short lines of text at once: one PDF text object, fonts and colours set only
     when they change (a calendar's day numbers). On a mirrored page each piece of text is drawn
@@ -349,11 +384,15 @@ def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = 
                 text.setTextOrigin(left + offset, label.y)
             # what textOut writes, without the width it would measure again to move the cursor
             glyphs, shaped = _glyphs(piece, name, label.size)
-            if shaped:
-                text._code.append(_actual_text(piece.text))  # type: ignore[attr-defined]
-            text._code.append(text._formatText(glyphs))  # type: ignore[attr-defined]  # ReportLab's own
-            if shaped:
-                text._code.append("EMC")  # type: ignore[attr-defined]
+            spans = _spans(glyphs, piece.text, piece.right_to_left) if shaped else ((glyphs, None),)
+            for drawn_glyphs, actual in spans:
+                if actual is not None:
+                    text._code.append(_actual_text(actual))  # type: ignore[attr-defined]
+                if _starts_raised(drawn_glyphs):  # ReportLab can write a rise only after the font
+                    text._curSubset = None  # type: ignore[attr-defined]  # so it sets the font again
+                text._code.append(text._formatText(drawn_glyphs))  # type: ignore[attr-defined]  # ReportLab's own
+                if actual is not None:
+                    text._code.append("EMC")  # type: ignore[attr-defined]
             offset += advance
     canv.drawText(text)
 
