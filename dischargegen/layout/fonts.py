@@ -1,9 +1,10 @@
 """The bundled fonts: Atkinson Hyperlegible for the text, with fallbacks run by run.
 
 Atkinson Hyperlegible covers Latin scripts only. A run of characters it lacks is set in Noto
-Sans (Greek, Cyrillic, Vietnamese), then Noto Naskh Arabic, then DejaVu Sans (symbols, Hebrew),
-then WenQuanYi Micro Hei (Chinese in both scripts, Japanese, Korean: one face, so its "bold" is
-the same face, drawn outlined), then Noto Sans Devanagari (Hindi). Devanagari and Arabic are
+Sans (Greek, Cyrillic, Vietnamese), then DejaVu Sans (symbols, Hebrew), then WenQuanYi Micro
+Hei (Chinese in both scripts, Japanese, Korean: one face, so its "bold" is the same face, drawn
+outlined), then Noto Sans Devanagari (Hindi); an Arabic word is set in Noto Naskh Arabic
+before all of them (DejaVu Sans has Arabic letters, drawn apart). Devanagari and Arabic are
 shaped with HarfBuzz (vowel signs placed, conjuncts and joined letters formed), and shaped text
 carries its letters as ``/ActualText``, so that it copies and reads aloud as written. Each line
 is drawn in the order of :func:`.bidi.visual`: right-to-left text (Arabic, Hebrew) from right to
@@ -43,17 +44,26 @@ class Family(NamedTuple):
     bold: str | None  # None: the family has one face, set for bold text too
     face_index: int = 0  # the face's number in a TrueType collection (.ttc)
     shaped: bool = False  # its script needs shaping (HarfBuzz) to be drawn right
+    script: re.Pattern[str] | None = None  # a word in this script is set in this family first
 
 
 BODY = Family("Atkinson", "AtkinsonHyperlegible-Regular.ttf", "AtkinsonHyperlegible-Bold.ttf")
 FALLBACKS = (
     Family("NotoSans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
-    Family("NotoNaskhArabic", "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf", shaped=True),
     Family("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
     Family("WenQuanYiMicroHei", "WenQuanYiMicroHei.ttc", None),
     Family("NotoSansDevanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf", shaped=True),
+    # DejaVu Sans has Arabic letters too, but draws them apart: an Arabic word comes here first
+    Family(
+        "NotoNaskhArabic",
+        "NotoNaskhArabic-Regular.ttf",
+        "NotoNaskhArabic-Bold.ttf",
+        shaped=True,
+        script=re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+    ),
 )
 FAMILIES = (BODY, *FALLBACKS)
+_BY_SCRIPT = tuple(family for family in FALLBACKS if family.script is not None)
 # Characters that need no glyph of their own in running text.
 _INVISIBLE = frozenset("\n\t\u00ad\u200b\u200c\u200d")
 
@@ -167,6 +177,9 @@ def _family_for_word(word: str, body: frozenset[int]) -> Family:
     """One font for a whole word where possible, so that a word is never set in two faces."""
     if all(ord(c) in body or c in _INVISIBLE for c in word):
         return BODY
+    for family in _BY_SCRIPT:
+        if family.script.search(word) and register(family).issuperset(map(ord, word)):  # type: ignore[union-attr]
+            return family
     for family in FALLBACKS:
         covered = register(family)
         if all(ord(c) in covered for c in word):
