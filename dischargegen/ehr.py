@@ -132,6 +132,8 @@ def ack(message: bytes, code: str, text: str = "", field: str | None = None) -> 
         return _PLAIN.sub("", fields[number - 1])[:40] if len(fields) >= number else ""
 
     component = encoding[0]
+    kind = fields[8].split(component) if len(fields) > 8 else []
+    trigger = re.sub(r"[^A-Z0-9]", "", kind[1])[:3] if len(kind) > 1 else ""
     msh = [
         "MSH",
         encoding,
@@ -141,7 +143,7 @@ def ack(message: bytes, code: str, text: str = "", field: str | None = None) -> 
         at(4),
         hl7_time(datetime.now(UTC).replace(microsecond=0)),
         "",
-        f"ACK{component}{at(9).split(' ')[0][4:7] or 'A03'}{component}ACK",
+        f"ACK{component}{trigger}{component}ACK",
         f"A{at(10)}"[:20],
         "P",
         "2.5.1",
