@@ -12,11 +12,12 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import api
 from . import routes
+from .form import form_key, form_routes, page, printers_offered
 from .guards import ASGIApp, Guard
 from .logs import configure
 from .openapi import document
@@ -27,7 +28,12 @@ from .rendering import Renderer
 
 async def on_problem(request: Request, exc: Exception) -> Response:
     problem = exc if isinstance(exc, HttpError) else HttpError(500, None, "service: internal error")
-    body, media = render(problem, request.url.path, request.scope["state"]["request_id"])
+    request_id = request.scope["state"]["request_id"]
+    if not request.url.path.startswith(("/api/", "/cds-services")):  # a person at the form
+        if problem.status == 401:
+            return RedirectResponse("/login", status_code=303)
+        return page(request, "error.html", problem.status, message=problem.message, request_id=request_id)
+    body, media = render(problem, request.url.path, request_id)
     return Response(body, status_code=problem.status, media_type=media, headers=problem.headers)
 
 
@@ -85,11 +91,14 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
         Route("/api/v1/openapi.json", openapi, methods=["GET"]),
     ]
     app = Starlette(
-        routes=api_routes,
+        routes=api_routes + form_routes(),
         lifespan=lifespan,
         exception_handlers={HttpError: on_problem, HTTPException: on_http_error},
     )
     app.state.settings = settings
     app.state.renderer = renderer
     app.state.options = options
+    app.state.form_key = form_key(service, options.secret)
+    app.state.printers = printers_offered(service.printers)
+    app.state.prefill = None
     return Guard(app, tokens=service.tokens, max_bytes=service.max_request_bytes, per_minute=service.rate_per_minute)
