@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from .. import api
 from . import routes
+from .cds import Replays, cds_routes, prefill_reader
 from .form import form_key, form_routes, page, printers_offered
 from .guards import ASGIApp, Guard
 from .logs import configure
@@ -91,7 +92,7 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
         Route("/api/v1/openapi.json", openapi, methods=["GET"]),
     ]
     app = Starlette(
-        routes=api_routes + form_routes(),
+        routes=api_routes + form_routes() + cds_routes(),
         lifespan=lifespan,
         exception_handlers={HttpError: on_problem, HTTPException: on_http_error},
     )
@@ -100,5 +101,6 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
     app.state.options = options
     app.state.form_key = form_key(service, options.secret)
     app.state.printers = printers_offered(service.printers)
-    app.state.prefill = None
+    app.state.prefill = prefill_reader(app.state.form_key)
+    app.state.replays = Replays()
     return Guard(app, tokens=service.tokens, max_bytes=service.max_request_bytes, per_minute=service.rate_per_minute)

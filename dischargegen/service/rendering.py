@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from .. import api
 from ..errors import DischargeError, InputError, describe
@@ -43,6 +43,15 @@ class Made(NamedTuple):
     language: str
 
 
+class Prefill(NamedTuple):
+    """What a CDS Hooks card says of a record, and the form's fields filled from it."""
+
+    procedure: str
+    title: str
+    ends: tuple[tuple[str, str], ...]
+    values: dict[str, str]
+
+
 class Failed(NamedTuple):
     status: int
     field: str | None
@@ -50,6 +59,7 @@ class Failed(NamedTuple):
 
 
 _STATE: dict[str, Any] = {}
+T = TypeVar("T")
 
 
 def init_worker(config_path: str | None, templates_dir: str | None) -> None:
@@ -118,6 +128,35 @@ def from_record(data: bytes, kind: str, output: str, explicit: Mapping[str, Any]
     return _made(out.pdf, out.handout, writeback, out.filename)
 
 
+def prefill_from_record(data: bytes) -> Prefill | Failed:
+    """A FHIR Bundle -> the handout's facts as the form's fields (nothing is rendered)."""
+    settings: api.Settings = _STATE["settings"]
+    try:
+        record = api.read_record(data, api.InputKind.FHIR, api.code_map(settings), {})
+        handout = api.handout_from_record(record, {}, settings)
+    except DischargeError as exc:
+        return _failure(exc)
+    given = {
+        "procedure": handout.procedure,
+        "name": handout.patient.name,
+        "dob": handout.patient.dob.isoformat() if handout.patient.dob else "",
+        "mrn": handout.patient.mrn or "",
+        "date": handout.procedure_date.isoformat(),
+        "level": handout.level or "",
+        "cause": str(handout.cause or ""),
+        "surgeon": handout.surgeon or "",
+        "follow_up": handout.follow_up.strftime("%Y-%m-%dT%H:%M") if handout.follow_up else "",
+        "follow_up_with": handout.follow_up_with or "",
+        "language": handout.language,
+    }
+    return Prefill(
+        handout.procedure,
+        settings.catalog.get(handout.procedure).title,
+        tuple((r.kind, r.ends.isoformat()) for r in handout.restrictions),
+        {key: value for key, value in given.items() if value},
+    )
+
+
 class Renderer:
     """The pool, sized to the cores (shared by the uvicorn workers), and the time a job may take."""
 
@@ -143,7 +182,7 @@ class Renderer:
             api.stop_pool(self._pool, grace=5.0)
             self._pool = None
 
-    async def run(self, job: Callable[..., Made | Failed], *args: Any) -> Made:
+    async def run(self, job: Callable[..., T | Failed], *args: Any) -> T:
         """Run ``job`` in the pool; a :class:`HttpError` for a failure, a time-out or a dead worker."""
         if self._pool is None:
             raise HttpError(503, None, "service: not started")
@@ -154,8 +193,8 @@ class Renderer:
         except TimeoutError:
             raise HttpError(503, None, f"service: the handout took longer than {self.timeout:g} s; try again") from None
         except BrokenProcessPool:
-            self.stop()
-            self.start()
+            await asyncio.to_thread(self.stop)
+            await asyncio.to_thread(self.start)
             raise HttpError(503, None, "service: a rendering process ended; try again") from None
         if isinstance(result, Failed):
             raise HttpError(result.status, result.field, result.message)
