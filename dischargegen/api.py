@@ -27,7 +27,7 @@ from .config import Config, ServiceSettings, check_overrides, load_config
 from .content.build import Document, build_document
 from .content.context import Span, weight_text
 from .dates import Duration
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .facts import DefaultInForce, build_handout, parse_cause, restriction_defaults, timeline_defaults
 from .facts import handout_from_record as _handout_from_record
 from .languages import SOURCE_LANGUAGE
@@ -343,8 +343,10 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 20.0) -> None:
 
 def serve(**options: Any) -> None:
     """Run ``dischargegen serve`` until stopped; see :func:`dischargegen.service.server.serve`."""
-    from .service.server import serve  # deferred for start-up speed
-
+    try:
+        from .service.server import serve  # deferred for start-up speed
+    except ModuleNotFoundError as exc:  # the web stack is an extra
+        raise ConfigError(f"serve: {exc.name} is missing: pip install 'dischargegen[service]'") from None
     serve(**options)
 
 
