@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from pdfcheck import pdf_text
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from service_server import TOKEN, TOKEN_HASH, Server, running
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,8 +43,9 @@ def signed_in(browser: Browser, server: Server, **context: object) -> Page:
     page.goto(f"http://{server.host}:{server.port}/")
     assert page.url.endswith("/login")
     page.get_by_label("Access token").fill(TOKEN)
-    page.get_by_role("button", name="Sign in").click()
-    assert page.url.endswith("/") and page.get_by_role("heading", name="Kyphoplasty").is_visible()
+    with page.expect_navigation(url=re.compile(r"/$")):
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Kyphoplasty")).to_be_visible()
     return page
 
 
@@ -60,12 +61,14 @@ def test_a_nurse_fills_previews_and_downloads_the_handout(browser: Browser, serv
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "form-1280x800.png"))
     fill_patient(page)
-    assert page.get_by_label("Lifting limit").input_value() == "10lb"  # the default, shown
+    assert page.get_by_label("Lifting limit").input_value() == "10lb"  # the default, shown, its source on hover
+    lifting = page.locator("tr", has=page.get_by_label("Lifting limit"))
+    expect(lifting).to_have_attribute("title", re.compile(r"^Default: 10 lb \(4\.5 kg\) for 6 weeks\. Source: \S"))
     page.get_by_label("Lifting limit").fill("5lb")
     page.get_by_label("Lifting: for how long").fill("8w")
-    page.get_by_role("button", name="Preview").click()
-    pages = page.get_by_role("img", name=re.compile(r"Page \d of \d of the handout"))
-    assert pages.count() == 2
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("img", name=re.compile(r"Page \d of \d of the handout"))).to_have_count(2)
     assert page.get_by_label("Patient name").input_value() == NAME  # the form keeps what was typed
     page.screenshot(path=str(ARTIFACTS / "preview-1280x800.png"))
     with page.expect_download() as download:
@@ -82,9 +85,10 @@ def test_a_bad_date_shows_its_message_beside_the_field(browser: Browser, server:
     page = signed_in(browser, server, viewport={"width": 820, "height": 1180})  # a tablet, upright
     fill_patient(page)
     page.get_by_label("Date of birth").fill("2027-03-01")  # after the procedure
-    page.get_by_role("button", name="Preview").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preview").click()
     field = page.locator(".field", has=page.locator("#dob"))
-    assert field.locator(".error").inner_text() == "is after the procedure date"  # the library's words, as the CLI says
+    expect(field.locator(".error")).to_have_text("is after the procedure date")  # the library's words, as the CLI's
     assert page.locator("#dob").get_attribute("aria-invalid") == "true"
     assert page.get_by_role("alert").get_by_role("link", name="Date of birth: is after the procedure date").count() == 1
     assert page.get_by_label("Patient name").input_value() == NAME
@@ -110,7 +114,7 @@ def test_every_field_has_a_label_and_the_form_works_from_the_keyboard(browser: B
     page.get_by_label("Surgeon").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")  # submits the form, as its first button (Preview) does
-    assert page.get_by_role("heading", name="Preview").is_visible()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
 
 
 def test_a_post_without_its_csrf_token_or_sign_in_is_refused(server: Server) -> None:

@@ -58,7 +58,6 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
     )
     service = settings.config.service
     renderer = Renderer.sized(
-        options.render_workers,
         options.workers,
         timeout=service.render_timeout,
         config_path=options.config_path,

@@ -20,7 +20,6 @@ class ServeOptions:
     config_path: str | None = None
     templates_dir: str | None = None
     mllp_port: int | None = None
-    render_workers: int = 0  # rendering processes per uvicorn worker; 0: the cores / workers
     # Keys the form's sessions and CSRF tokens when no tokens are configured: one per `serve`,
     # shared by its workers (with tokens the key comes from the config, the same in every replica).
     secret: str = field(default_factory=lambda: secrets.token_hex(32))

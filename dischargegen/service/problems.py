@@ -57,12 +57,8 @@ def operation_outcome(problem: HttpError, request_id: str) -> bytes:
     return json.dumps({"resourceType": "OperationOutcome", "issue": [issue]}, ensure_ascii=False).encode("utf-8")
 
 
-def is_fhir_path(path: str) -> bool:
-    return path.startswith("/api/v1/fhir/")
-
-
 def render(problem: HttpError, path: str, request_id: str) -> tuple[bytes, str]:
     """The body and media type of ``problem`` for a request to ``path``."""
-    if is_fhir_path(path):
+    if path.startswith("/api/v1/fhir/"):
         return operation_outcome(problem, request_id), FHIR_JSON
     return error_json(problem, request_id), "application/json"

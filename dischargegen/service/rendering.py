@@ -37,10 +37,7 @@ class Made(NamedTuple):
     procedure: str
     mrn: str | None
     document_id: str
-    filename: str
     warnings: tuple[str, ...]
-    ends: tuple[tuple[str, str], ...]  # (restriction kind, ISO end date)
-    language: str
 
 
 class Prefill(NamedTuple):
@@ -79,10 +76,7 @@ def _made(pdf: bytes, handout: api.Handout, writeback: bytes | None, filename: s
         procedure=handout.procedure,
         mrn=handout.patient.mrn,
         document_id=api.document_id(pdf),
-        filename=filename or api.default_filename(handout),
         warnings=handout.warnings,
-        ends=tuple((r.kind, r.ends.isoformat()) for r in handout.restrictions),
-        language=handout.language,
     )
 
 
@@ -125,7 +119,7 @@ def from_record(data: bytes, kind: str, output: str, explicit: Mapping[str, Any]
     except DischargeError as exc:
         return _failure(exc)
     writeback = out.document_reference or out.bundle or out.mdm
-    return _made(out.pdf, out.handout, writeback, out.filename)
+    return _made(out.pdf, out.handout, writeback)
 
 
 def prefill_from_record(data: bytes) -> Prefill | Failed:
@@ -167,9 +161,9 @@ class Renderer:
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
-    def sized(cls, requested: int, uvicorn_workers: int, **kwargs: Any) -> Renderer:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return cls(requested or max(1, cores // max(1, uvicorn_workers)), **kwargs)
+    def sized(cls, uvicorn_workers: int, **kwargs: Any) -> Renderer:
+        """One rendering process per core, the cores shared among the uvicorn workers."""
+        return cls(max(1, api.default_jobs() // max(1, uvicorn_workers)), **kwargs)
 
     def start(self) -> None:
         self._pool = api.worker_pool(self.workers, init_worker, self._initargs)
