@@ -153,6 +153,7 @@ def main() -> None:
         try:
             load(port, "/api/v1/handouts", facts(2 * args.concurrency), args.concurrency)  # warm connections
             results = {
+                "POST /api/v1/handouts, 1 at a time": load(port, "/api/v1/handouts", facts(50), 1),
                 "POST /api/v1/handouts (JSON facts)": load(
                     port, "/api/v1/handouts", facts(args.requests), args.concurrency
                 ),
