@@ -101,3 +101,20 @@ def _wait(process: subprocess.Popen[bytes], log: Path) -> Server:
                 pass
         time.sleep(0.2)
     raise AssertionError(f"serve did not answer within {START_SECONDS} s: {log.read_text()}")
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def csrf_of(html: bytes) -> bytes:
+    found = re.search(rb'name="csrf" value="([^"]+)"', html)
+    assert found is not None, "no CSRF token in the page"
+    return found[1]
+
+
+def sign_in(server: Server) -> str:
+    """Sign in to the form with the test token; the session cookie (``name=value``)."""
+    csrf = csrf_of(server.request("GET", "/login").body)
+    answer = server.request("POST", "/login", b"token=" + TOKEN.encode() + b"&csrf=" + csrf, FORM)
+    assert answer.status == 303, answer
+    return answer.headers["set-cookie"].split(";")[0]

@@ -17,7 +17,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from service_server import TOKEN_HASH, Server, running
+from service_server import TOKEN_HASH, Server, running, sign_in
 
 BUNDLE = json.loads((Path(__file__).resolve().parent / "fixtures" / "readme" / "bundle.json").read_text())
 RESOURCES = {e["resource"]["resourceType"]: e["resource"] for e in BUNDLE["entry"]}
@@ -112,19 +112,7 @@ def test_a_call_gets_a_card_linking_to_the_prefilled_form(server: Server, issuer
 
 
 def signed_in_form(server: Server, query: str) -> str:
-    from service_server import TOKEN
-
-    login = server.request("GET", "/login")
-    csrf = re.search(rb'name="csrf" value="([^"]+)"', login.body)
-    assert csrf is not None
-    answer = server.request(
-        "POST",
-        "/login",
-        b"token=" + TOKEN.encode() + b"&csrf=" + csrf[1],
-        {"content-type": "application/x-www-form-urlencoded"},
-    )
-    cookie = answer.headers["set-cookie"].split(";")[0]
-    return server.request("GET", f"/?{query}", headers={"cookie": cookie}).body.decode()
+    return server.request("GET", f"/?{query}", headers={"cookie": sign_in(server)}).body.decode()
 
 
 @pytest.mark.parametrize(

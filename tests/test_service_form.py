@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from pdfcheck import pdf_text
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from service_server import TOKEN, TOKEN_HASH, Server, running
+from service_server import FORM, TOKEN, TOKEN_HASH, Server, csrf_of, running, sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 NAME = "Nguyễn Thị Ánh"
-CONFIG = f'[service]\ntokens = ["{TOKEN_HASH}"]\nrate_per_minute = 1000\n'
+CONFIG = f'[service]\ntokens = ["{TOKEN_HASH}"]\nrate_per_minute = 1000\nprinters = ["ward4-laser"]\n'
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: run .ci/browser-setup.sh")
 
@@ -119,25 +119,28 @@ def test_every_field_has_a_label_and_the_form_works_from_the_keyboard(browser: B
 
 def test_a_post_without_its_csrf_token_or_sign_in_is_refused(server: Server) -> None:
     form = b"name=Ann+Lee&date=2026-11-24&procedure=kyphoplasty"
-    answer = server.request("POST", "/preview", form, {"content-type": "application/x-www-form-urlencoded"})
+    answer = server.request("POST", "/preview", form, FORM)
     assert answer.status == 303 and answer.headers["location"] == "/login"  # not signed in
-    login = server.request("GET", "/login")
-    csrf = re.search(rb'name="csrf" value="([^"]+)"', login.body)
-    assert csrf is not None
-    cookie_answer = server.request(
-        "POST",
-        "/login",
-        b"token=" + TOKEN.encode() + b"&csrf=" + csrf[1],
-        {"content-type": "application/x-www-form-urlencoded"},
-    )
-    cookie = cookie_answer.headers["set-cookie"].split(";")[0]
-    assert cookie_answer.status == 303 and "httponly" in cookie_answer.headers["set-cookie"].lower()
-    headers = {"content-type": "application/x-www-form-urlencoded", "cookie": cookie}
+    cookie = sign_in(server)
+    headers = {**FORM, "cookie": cookie}
     answer = server.request("POST", "/preview", form, headers)
     assert answer.status == 403 and b"did not come from this site" in answer.body  # no token
     answer = server.request("POST", "/preview", form + b"&csrf=1.forged", headers)
     assert answer.status == 403
-    wrong = server.request(
-        "POST", "/login", b"token=nope&csrf=" + csrf[1], {"content-type": "application/x-www-form-urlencoded"}
-    )
+    login_csrf = csrf_of(server.request("GET", "/login").body)  # signed for nobody: not the user's
+    assert server.request("POST", "/preview", form + b"&csrf=" + login_csrf, headers).status == 403
+    wrong = server.request("POST", "/login", b"token=nope&csrf=" + login_csrf, FORM)
     assert wrong.status == 401 and "set-cookie" not in wrong.headers
+
+
+def test_print_offers_only_the_configured_printers_and_reports_a_failure_beside_the_field(server: Server) -> None:
+    cookie = sign_in(server)
+    page = server.request("GET", "/", headers={"cookie": cookie}).body
+    assert b"<option selected>ward4-laser</option>" in page or b"<option>ward4-laser</option>" in page
+    form = b"name=Ann+Lee&date=2026-11-24&procedure=kyphoplasty&copies=1&csrf=" + csrf_of(page)
+    headers = {**FORM, "cookie": cookie}
+    answer = server.request("POST", "/print", form + b"&printer=elsewhere", headers)
+    assert answer.status == 422 and b'id="printer-error">choose one of the printers listed<' in answer.body
+    # No queue of that name on this machine (or no CUPS at all): the print error, beside the field.
+    answer = server.request("POST", "/print", form + b"&printer=ward4-laser", headers)
+    assert answer.status == 502 and re.search(rb'id="printer-error">cannot print: [^<]+<', answer.body)
