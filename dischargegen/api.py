@@ -18,29 +18,31 @@ that reach them import them when called, so that a one-handout command starts fa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .catalog import Catalog, Procedure, load_catalog
-from .config import Config, check_overrides, load_config
+from .config import Config, ServiceSettings, check_overrides, load_config
 from .content.build import Document, build_document
 from .content.context import Span, weight_text
 from .dates import Duration
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .facts import DefaultInForce, build_handout, parse_cause, restriction_defaults, timeline_defaults
 from .facts import handout_from_record as _handout_from_record
 from .languages import SOURCE_LANGUAGE
 from .layout.fonts import first_unprintable
 from .layout.render import render
 from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, RenderOptions, Units, Weight
-from .record import Record
+from .record import FhirContext, Record
 from .sinks.files import default_filename, write_atomic
 from .sources import read_input
 from .sources.codes import CodeMap, canonical_system
 from .sources.json_input import read_json_facts
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from .batch import BatchReport, BatchSettings, Job
     from .ehr import Outputs, Wants
     from .qa.report import CheckReport
@@ -57,13 +59,17 @@ __all__ = [
     "Procedure",
     "Record",
     "RenderOptions",
+    "ServiceSettings",
     "Settings",
+    "ack",
     "batch_settings",
     "check_templates",
     "code_map",
     "convert",
     "default_filename",
     "default_jobs",
+    "document_id",
+    "document_reference_for",
     "find_jobs",
     "format_check_report",
     "handout_from_record",
@@ -71,8 +77,10 @@ __all__ = [
     "load_settings",
     "make_document",
     "make_handout",
+    "page_images",
     "preview_pdf",
     "print_pdf",
+    "printer_names",
     "procedure_codes",
     "read_facts_json",
     "read_input",
@@ -80,8 +88,11 @@ __all__ = [
     "render_pdf",
     "restriction_defaults",
     "run_batch",
+    "serve",
+    "stop_pool",
     "timeline_defaults",
     "wants",
+    "worker_pool",
     "write_atomic",
 ]
 
@@ -210,6 +221,39 @@ def print_pdf(pdf: bytes, *, printer: str | None = None, copies: int = 1, title:
     return print_pdf(pdf, printer=printer, copies=copies, title=title)
 
 
+def printer_names() -> list[str]:
+    """The CUPS queues this machine can print to (``lpstat -e``); empty without CUPS."""
+    from .sinks.printer import printer_names  # deferred for start-up speed
+
+    return printer_names()
+
+
+def page_images(pdf: bytes, *, dpi: int = 60) -> list[bytes]:
+    """Each page as a PNG, for a preview on screen (needs poppler's ``pdftoppm``)."""
+    from .sinks.images import page_images  # deferred for start-up speed
+
+    return page_images(pdf, dpi=dpi)
+
+
+def document_id(pdf: bytes) -> str:
+    """The id of the document that ``pdf`` is, as DocumentReferences, MDM^T02 and audit lines carry it."""
+    from .sinks.docref import document_uuid  # deferred for start-up speed
+
+    return document_uuid(pdf)
+
+
+def document_reference_for(pdf: bytes, handout: Handout, settings: Settings, created: datetime | None = None) -> bytes:
+    """A FHIR R4 DocumentReference (the PDF inline) for a handout made from facts, not from a
+    FHIR record: its subject is the patient's MRN, which it therefore needs."""
+    from .sinks.docref import document_for, document_reference, to_json  # deferred for start-up speed
+
+    if not handout.patient.mrn:
+        raise InputError("mrn", "a DocumentReference names its patient by the MRN: give the MRN")
+    subject = {"identifier": {"type": {"text": "MRN"}, "value": handout.patient.mrn}}
+    document = document_for(pdf, handout, settings.catalog.get(handout.procedure).title, created)
+    return to_json(document_reference(document, FhirContext(patient=subject)))
+
+
 # ---- the EHR hook (imported on demand, for start-up speed) ----------------------------------
 
 
@@ -236,6 +280,13 @@ def convert(
     from . import ehr  # deferred for start-up speed
 
     return ehr.convert(data, kind, settings, explicit, options, wants or ehr.Wants(), procedure_id=procedure_id)
+
+
+def ack(message: bytes, code: str, text: str = "", field: str | None = None) -> bytes:
+    """The HL7 v2 ACK of ``message`` (AA, AE, AR); see :func:`dischargegen.ehr.ack`."""
+    from . import ehr  # deferred for start-up speed
+
+    return ehr.ack(message, code, text, field)
 
 
 def wants(
@@ -274,6 +325,29 @@ def run_batch(
     from .batch import run_batch  # deferred for start-up speed
 
     return run_batch(jobs, config, summary_path, workers=workers, progress=progress)
+
+
+def worker_pool(workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
+    """Worker processes for a server, each initialised once; see :func:`dischargegen.processes.worker_pool`."""
+    from .processes import worker_pool  # deferred for start-up speed
+
+    return worker_pool(workers, initializer, initargs)
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = 20.0) -> None:
+    """End a pool's workers, dropping the jobs not started."""
+    from .processes import stop_pool  # deferred for start-up speed
+
+    stop_pool(pool, grace)
+
+
+def serve(**options: Any) -> None:
+    """Run ``dischargegen serve`` until stopped; see :func:`dischargegen.service.server.serve`."""
+    try:
+        from .service.server import serve  # deferred for start-up speed
+    except ModuleNotFoundError as exc:  # the web stack is an extra
+        raise ConfigError(f"serve: {exc.name} is missing: pip install 'dischargegen[service]'") from None
+    serve(**options)
 
 
 def default_jobs() -> int:

@@ -8,6 +8,7 @@ Without a file every facility line is left out of the handout.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -50,6 +51,35 @@ class LanguagePolicy(NamedTuple):
     english_copy: bool = True
 
 
+class CdsIssuer(NamedTuple):
+    """A CDS Hooks client allowed to call: its JWT issuer and the PEM public key it signs with."""
+
+    issuer: str
+    key_pem: str
+
+
+class ServiceSettings(NamedTuple):
+    """``[service]``: how ``dischargegen serve`` guards and delivers (see the README's *Service*)."""
+
+    tokens: tuple[str, ...] = ()  # SHA-256 hex of each accepted bearer token
+    max_request_bytes: int = 5 * 1024 * 1024
+    rate_per_minute: int = 120  # requests per client (token or address) per minute
+    render_timeout: float = 30.0  # seconds a handout may take before the request fails (503)
+    printers: tuple[str, ...] = ()  # CUPS queues the form offers (default: lpstat's list)
+    outbox: Path | None = None  # MLLP: folder for each handout's PDF and MDM^T02
+    forward: tuple[str, int] | None = None  # MLLP: downstream host and port for the MDM^T02
+    public_url: str | None = None  # the service's own URL: CDS Hooks links and JWT audience
+    cds_issuers: tuple[CdsIssuer, ...] = ()
+    audit_key: str = ""  # keys the MRN hash in the audit log (HMAC-SHA256)
+
+
+_SERVICE_KEYS = {
+    "tokens", "max_request_bytes", "rate_per_minute", "render_timeout", "printers", "outbox", "forward",
+    "public_url", "cds_issuers", "audit_key",
+}  # fmt: skip
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
 class Config(NamedTuple):
     facility: Facility = Facility()
     procedures: Mapping[str, ProcedureOverrides] = MappingProxyType({})
@@ -58,6 +88,7 @@ class Config(NamedTuple):
     templates_dir: Path | None = None
     path: Path | None = None
     languages: LanguagePolicy = LanguagePolicy()
+    service: ServiceSettings = ServiceSettings()
 
     def overrides(self, procedure_id: str) -> ProcedureOverrides:
         return self.procedures.get(procedure_id, ProcedureOverrides())
@@ -94,7 +125,7 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{path}: {key}: {message}")
 
-    unknown = set(data) - {"facility", "procedures", "codes", "templates_dir", "languages"}
+    unknown = set(data) - {"facility", "procedures", "codes", "templates_dir", "languages", "service"}
     if unknown:
         raise fail(sorted(unknown)[0], "unknown setting")
     raw = data.get("facility", {})
@@ -179,6 +210,7 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         codes={system: {str(k): str(v) for k, v in table.items()} for system, table in codes.items()},
         templates_dir=templates_dir,
         path=path,
+        service=_service(data.get("service", {}), path, fail),
     )
 
 
@@ -209,6 +241,68 @@ def _facility_translations(
             wording[english] = value
         out[normalize(tag)] = MappingProxyType(wording)
     return MappingProxyType(out)
+
+
+def _service(raw: object, path: Path, fail: Any) -> ServiceSettings:
+    """``[service]``, checked here so that ``serve`` refuses a bad value before it binds."""
+    if not isinstance(raw, dict):
+        raise fail("service", "must be a table")
+    for key in raw:
+        if key not in _SERVICE_KEYS:
+            raise fail(f"service.{key}", "unknown setting")
+    values: dict[str, Any] = {}
+    tokens = raw.get("tokens", [])
+    if not isinstance(tokens, list) or not all(isinstance(t, str) and _SHA256_HEX.match(t.lower()) for t in tokens):
+        raise fail("service.tokens", "must be a list of SHA-256 hex digests (64 hex digits) of the tokens")
+    values["tokens"] = tuple(t.lower() for t in tokens)
+    for key, low, high in (("max_request_bytes", 1024, 64 * 1024 * 1024), ("rate_per_minute", 1, 1_000_000)):
+        if key in raw:
+            if not isinstance(raw[key], int) or isinstance(raw[key], bool) or not low <= raw[key] <= high:
+                raise fail(f"service.{key}", f"must be a whole number from {low} to {high}")
+            values[key] = raw[key]
+    if "render_timeout" in raw:
+        timeout = raw["render_timeout"]
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 1 <= timeout <= 600:
+            raise fail("service.render_timeout", "must be a number of seconds from 1 to 600")
+        values["render_timeout"] = float(timeout)
+    for key in ("public_url", "audit_key"):
+        if key in raw:
+            if not isinstance(raw[key], str) or not raw[key].strip():
+                raise fail(f"service.{key}", "must be a non-empty string")
+            values[key] = raw[key].strip()
+    if "public_url" in values and not values["public_url"].startswith(("https://", "http://")):
+        raise fail("service.public_url", "must be an http(s) URL")
+    printers = raw.get("printers", [])
+    if not isinstance(printers, list) or not all(isinstance(p, str) and p.strip() for p in printers):
+        raise fail("service.printers", "must be a list of CUPS printer names")
+    values["printers"] = tuple(p.strip() for p in printers)
+    if "outbox" in raw:
+        if not isinstance(raw["outbox"], str) or not raw["outbox"].strip():
+            raise fail("service.outbox", "must be a folder")
+        outbox = (path.parent / raw["outbox"]).resolve()
+        if not outbox.is_dir():
+            raise fail("service.outbox", f"{outbox} is not a directory")
+        values["outbox"] = outbox
+    if "forward" in raw:
+        host, _, port = str(raw["forward"]).rpartition(":")
+        if not isinstance(raw["forward"], str) or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise fail("service.forward", "must be HOST:PORT of the downstream MLLP listener")
+        values["forward"] = (host.strip("[]"), int(port))
+    issuers = raw.get("cds_issuers", {})
+    if not isinstance(issuers, dict) or not all(isinstance(v, str) for v in issuers.values()):
+        raise fail("service.cds_issuers", "must be a table of issuer = PEM public key file")
+    found = []
+    for issuer, key_file in issuers.items():
+        key_path = (path.parent / key_file).resolve()
+        try:
+            pem = key_path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            raise fail(f"service.cds_issuers.{issuer}", f"{key_path}: cannot read the public key") from None
+        if "PUBLIC KEY-----" not in pem:
+            raise fail(f"service.cds_issuers.{issuer}", f"{key_path}: not a PEM public key")
+        found.append(CdsIssuer(issuer, pem))
+    values["cds_issuers"] = tuple(found)
+    return ServiceSettings(**values)
 
 
 def _known_zone(name: str) -> bool:

@@ -7,8 +7,10 @@ the write-back documents out (a DocumentReference, a transaction Bundle, an MDM^
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from .api import Settings, code_map, handout_from_record, render_pdf
@@ -16,7 +18,7 @@ from .model import Handout, InputKind, RenderOptions
 from .record import FhirContext, Hl7Context, Record
 from .sinks.docref import document_for, document_reference, to_json, transaction_bundle
 from .sinks.files import default_filename
-from .sinks.mdm import mdm_t02
+from .sinks.mdm import escape, hl7_time, mdm_t02
 from .sources.codes import CodeMap
 from .sources.fhir import read_bundle
 from .sources.hl7v2 import read_message
@@ -110,3 +112,46 @@ def convert(
         if isinstance(context, Hl7Context) and wants.mdm:
             made["mdm"] = mdm_t02(document, context, filename=filename, ed_type=wants.mdm_ed_type)
     return Outputs(handout, pdf, filename, requested, **made)
+
+
+_PLAIN = re.compile(r"[^A-Za-z0-9 ._:/-]")
+
+
+def ack(message: bytes, code: str, text: str = "", field: str | None = None) -> bytes:
+    """The HL7 v2 acknowledgement of ``message``: MSA-1 ``code`` (AA, AE, AR), MSA-2 its control
+    id, MSA-3 ``text`` (one line that names a field, never a value) and, with ``field``
+    (``PID-7``), an ERR segment locating it. A message too broken to read still gets an answer."""
+    head = message.lstrip(b"\x0b\xef\xbb\xbf \t\r\n")
+    first = re.split(rb"[\r\n]", head, maxsplit=1)[0].decode("latin-1")
+    sep = first[3] if first.startswith("MSH") and len(first) > 8 else "|"
+    fields = first.split(sep) if first.startswith("MSH") else ["MSH"]
+    encoding = fields[1] if len(fields) > 1 and len(fields[1]) >= 4 else "^~\\&"
+    separators = sep + encoding
+
+    def at(number: int) -> str:  # MSH-n, reduced to plain characters (routing names and ids)
+        return _PLAIN.sub("", fields[number - 1])[:40] if len(fields) >= number else ""
+
+    component = encoding[0]
+    kind = fields[8].split(component) if len(fields) > 8 else []
+    trigger = re.sub(r"[^A-Z0-9]", "", kind[1])[:3] if len(kind) > 1 else ""
+    msh = [
+        "MSH",
+        encoding,
+        "DISCHARGEGEN",
+        at(6),
+        at(3),
+        at(4),
+        hl7_time(datetime.now(UTC).replace(microsecond=0)),
+        "",
+        f"ACK{component}{trigger}{component}ACK",
+        f"A{at(10)}"[:20],
+        "P",
+        "2.5.1",
+    ]
+    segments = [sep.join(msh), sep.join(["MSA", code, at(10), escape(text[:200], separators)])]
+    if field:
+        location = re.fullmatch(r"([A-Z][A-Z0-9]{2})-(\d{1,3})", field)
+        where = f"{location[1]}{component}1{component}{location[2]}" if location else ""
+        reason = f"207{component}Application internal error{component}HL70357"
+        segments.append(sep.join(["ERR", "", where, reason, "E", "", "", "", escape(text[:200], separators)]))
+    return ("\r".join(segments) + "\r").encode("utf-8")

@@ -14,13 +14,14 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import multiprocessing
 import os
 import signal
 import stat
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import FrameType
@@ -80,6 +81,27 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE_SECONDS) -> N
         if process.is_alive():
             process.kill()
             process.join(1.0)
+
+
+def worker_pool(workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
+    """Worker processes for a long-running server: started fresh (spawn, no copy of the server's
+    threads and sockets), ignoring Ctrl-C (the server stops them), dying with the server, and
+    each initialised once by ``initializer(*initargs)``."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not die_with_parent():
+        threading.Thread(target=watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+    if os.getppid() != parent:  # the server ended before the above took hold
+        os.kill(os.getpid(), signal.SIGTERM)
+    initializer(*initargs)
 
 
 class Stop(KeyboardInterrupt):

@@ -45,6 +45,7 @@ STAGES = {
     "processes": ENTRY,
     "qa": ENTRY,
     "cli": ENTRY,
+    "service": ENTRY,
     "__main__": ENTRY,
     "__init__": ENTRY,
 }
@@ -137,6 +138,20 @@ def test_the_command_line_goes_through_the_api(module: str, path: Path) -> None:
             )
         else:
             assert target in ("api", "errors", "__init__") or target.startswith("cli"), (
+                f"{path.name}:{line}: imports {target}"
+            )
+
+
+@pytest.mark.parametrize(
+    ("module", "path"),
+    [(m, p) for m, p in modules() if m.startswith("service")],
+    ids=[m for m, _ in modules() if m.startswith("service")],
+)
+def test_the_service_goes_through_the_api(module: str, path: Path) -> None:
+    for line, name, _ in imports(module, path):
+        target = internal(name)
+        if target is not None:
+            assert target in ("api", "errors", "__init__", "__version__") or target.startswith("service"), (
                 f"{path.name}:{line}: imports {target}"
             )
 

@@ -29,6 +29,7 @@ COMMANDS = {
     "from-hl7": ("ehr", "from_hl7", "Make the handout from an HL7 v2 ADT^A03 message."),
     "batch": ("ehr", "batch", "Make handouts for many inputs."),
     "templates": ("templates", "templates", "List, check and preview the procedure templates."),
+    "serve": ("serve", "serve", "Run the web form, the HTTP API, the MLLP listener and CDS Hooks."),
 }
 
 

@@ -50,7 +50,12 @@ class FiledDocument:
 
     def uuid(self, role: str) -> str:
         """A stable id for this PDF in a role (document, binary): same bytes, same id."""
-        return str(uuid.uuid5(_NAMESPACE, f"{role}:{hashlib.sha1(self.pdf).hexdigest()}"))
+        return document_uuid(self.pdf, role)
+
+
+def document_uuid(pdf: bytes, role: str = "document") -> str:
+    """The id a PDF's DocumentReference, MDM^T02 and audit line carry: same bytes, same id."""
+    return str(uuid.uuid5(_NAMESPACE, f"{role}:{hashlib.sha1(pdf).hexdigest()}"))
 
 
 def document_for(pdf: bytes, handout: Handout, title: str, created: datetime | None = None) -> FiledDocument:

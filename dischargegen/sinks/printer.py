@@ -18,7 +18,7 @@ import subprocess
 
 from dischargegen.errors import OutputError
 
-__all__ = ["MAX_COPIES", "print_pdf"]
+__all__ = ["MAX_COPIES", "print_pdf", "printer_names"]
 
 MAX_COPIES = 99
 """The largest copy count accepted (``--copies``)."""
@@ -86,6 +86,20 @@ def print_pdf(
     if match is None:
         raise OutputError("cannot print: lp reported no job id: " + (_one_line(stdout + "\n" + stderr) or "no output"))
     return match.group(1)
+
+
+def printer_names(timeout: float = 10.0) -> list[str]:
+    """The CUPS queues this machine can print to (``lpstat -e``); empty when CUPS is missing or down."""
+    lpstat = shutil.which("lpstat")
+    if lpstat is None:
+        return []
+    try:
+        result = subprocess.run([lpstat, "-e"], capture_output=True, timeout=timeout, env=_c_locale_env(), check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if result.returncode != 0:
+        return []
+    return sorted({line.strip() for line in result.stdout.decode("utf-8", "replace").splitlines() if line.strip()})
 
 
 def _explain_failure(stderr: str, returncode: int, printer: str | None) -> str:
