@@ -30,10 +30,11 @@ from .dates import Duration
 from .errors import InputError
 from .facts import DefaultInForce, build_handout, parse_cause, restriction_defaults, timeline_defaults
 from .facts import handout_from_record as _handout_from_record
+from .identifiers import document_id as _document_id
 from .languages import SOURCE_LANGUAGE
 from .layout.fonts import first_unprintable
 from .layout.render import render
-from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, RenderOptions, Units, Weight
+from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, PdfProfile, RenderOptions, Units, Weight
 from .record import Record
 from .sinks.files import default_filename, write_atomic
 from .sources import read_input
@@ -54,6 +55,7 @@ __all__ = [
     "Handout",
     "InputKind",
     "PageSize",
+    "PdfProfile",
     "Procedure",
     "Record",
     "RenderOptions",
@@ -64,6 +66,7 @@ __all__ = [
     "convert",
     "default_filename",
     "default_jobs",
+    "document_id",
     "find_jobs",
     "format_check_report",
     "handout_from_record",
@@ -71,6 +74,7 @@ __all__ = [
     "load_settings",
     "make_document",
     "make_handout",
+    "pdf_profile",
     "preview_pdf",
     "print_pdf",
     "procedure_codes",
@@ -155,13 +159,33 @@ def layout_pdf(
 ) -> bytes:
     """The layout stage: finished documents laid out on pages, one after the other, as PDF bytes."""
     parts = [documents] if isinstance(documents, Document) else list(documents)
-    return render(parts, handout, options or RenderOptions())
+    return render(parts, handout, options or RenderOptions()).pdf
+
+
+def pdf_profile(handout: Handout, options: RenderOptions) -> PdfProfile:
+    """The profile a PDF is made to: the option's, else the facility's (default pdfa-2u+ua-1)."""
+    return options.pdf_profile or handout.facility.pdf_profile
+
+
+def document_id(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> str:
+    """The handout's document identifier (``urn:uuid:…``), known before the PDF is made: the QR
+    code carries it and the write-back files the PDF under it (:mod:`dischargegen.identifiers`)."""
+    version = settings.catalog.get(handout.procedure).version
+    return _document_id(handout, options or RenderOptions(), version)
 
 
 def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> bytes:
-    """The handout as PDF bytes: the content stage, then the layout stage."""
+    """The handout as PDF bytes: the content stage, the layout stage, then the post-processing
+    stage that makes the PDF to its profile (:func:`pdf_profile`; ``plain`` has none)."""
     options = options or RenderOptions()
-    return layout_pdf(make_documents(handout, settings, options), handout, options)
+    documents = make_documents(handout, settings, options)
+    profile = pdf_profile(handout, options)
+    if profile == PdfProfile.PLAIN:
+        return layout_pdf(documents, handout, options)
+    laid = render(documents, handout, options, tagged=True)
+    from .archive.finish import finish  # deferred for start-up speed: pikepdf only for archival profiles
+
+    return finish(laid.pdf, profile, documents[0].language, laid.structure)
 
 
 # ---- procedures -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from reportlab.platypus import BaseDocTemplate, Flowable, Image, NextPageTemplate, PageBreak, PageTemplate
 
@@ -26,25 +27,35 @@ from .pages import (
     unbreakable,
 )
 from .styles import styles
+from .tagging import Element, Opening, Tagger, artifact
 
 
-def render(documents: Sequence[Document], handout: Handout, options: RenderOptions) -> bytes:
+class Laid(NamedTuple):
+    """The layout stage's result: the PDF, and its structure when it is tagged (the ``Document``
+    element, in reading order, for the post-processing stage to write: :mod:`.tagging`)."""
+
+    pdf: bytes
+    structure: Element | None = None
+
+
+def render(documents: Sequence[Document], handout: Handout, options: RenderOptions, *, tagged: bool = False) -> Laid:
     """Lay out ``documents`` (the handout's tree; a draft translation's, then the English one's)
-    on the handout's pages, each part numbering its own pages; returns the PDF. A part that runs
-    over the pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact."""
-    pdf, counts = _build(documents, handout, options, [False] * len(documents))
+    on the handout's pages, each part numbering its own pages; returns the PDF, marked for its
+    structure when ``tagged``. A part that runs over the pages a handout keeps to
+    (:func:`.pages.page_budget`) is laid out again compact."""
+    laid, counts = _build(documents, handout, options, [False] * len(documents), tagged)
     over = [
         count > page_budget(options.large_print, document.language != SOURCE_LANGUAGE)
         for count, document in zip(counts, documents, strict=True)
     ]
     if any(over):
-        pdf, _ = _build(documents, handout, options, over)
-    return pdf
+        laid, _ = _build(documents, handout, options, over, tagged)
+    return laid
 
 
 def _build(
-    documents: Sequence[Document], handout: Handout, options: RenderOptions, compact: list[bool]
-) -> tuple[bytes, list[int]]:
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, compact: list[bool], tagged: bool
+) -> tuple[Laid, list[int]]:
     """The PDF of the parts, and each part's pages."""
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
     first = documents[0]
@@ -70,15 +81,18 @@ def _build(
         doc.addPageTemplates(templates)
         if number:
             flowables += [NextPageTemplate(first_template(number)), PageBreak()]
+            if tagged:
+                flowables.append(Opening(Element("Part", lang=document.language)))
         flowables += story
     counts: list[int] = []
+    tagger = Tagger(Element("Document")) if tagged else None
     try:
-        doc.build(flowables, canvasmaker=numbered_canvas(parts, counts))
+        doc.build(flowables, canvasmaker=numbered_canvas(parts, counts, tagger))
     except RenderError:
         raise
     except Exception as exc:  # ReportLab reports layout failures as bare exceptions
         raise RenderError(f"cannot lay out the handout ({type(exc).__name__})") from exc
-    return buffer.getvalue(), counts
+    return Laid(buffer.getvalue(), tagger.root if tagger else None), counts
 
 
 def _part(
@@ -115,7 +129,7 @@ class _Logo(Image):
     """The facility's logo: a picture, the right way round on a mirrored page too."""
 
     def draw(self) -> None:
-        with upright(self.canv, 0, self.drawWidth):
+        with artifact(self.canv), upright(self.canv, 0, self.drawWidth):
             super().draw()
 
 

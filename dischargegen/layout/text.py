@@ -21,6 +21,7 @@ from reportlab.platypus import Flowable
 
 from ..content.document import Run
 from .fonts import BODY, Label, draw_labels, text_width
+from .tagging import Element, content
 
 BLANK_INCHES = 2.2  # a write-in line is at least 2 inches long
 # Han, kana and CJK punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms: lines may
@@ -150,6 +151,7 @@ class Text(Flowable):
         self._line_width = math.inf if breaks else sum(text_width(t, font, b) for t, b in self._pieces)
         self._lines: dict[float, list[Line]] = {}  # by width
         self._part = lines  # a part of a split text: its width and lines, already set
+        self.element = Element("P")  # in a tagged PDF: a paragraph, unless made a heading
 
     @property
     def line_width(self) -> float:
@@ -192,9 +194,19 @@ class Text(Flowable):
         rest = Text(self.runs, self.style, self.bold, (available_width, lines[fit:]))
         first.spaceAfter, rest.spaceBefore = 0, 0
         first.right_to_left = rest.right_to_left = self.right_to_left
+        first.element = rest.element = self.element  # one paragraph on two pages
         return [first, rest]
 
+    @property
+    def plain(self) -> str:
+        """The text as read (a pictogram's alternative text, when it stands for this text)."""
+        return " ".join("".join(" " if text == "\n" else text for text, _ in self._pieces).split())
+
     def draw(self) -> None:
+        with content(self.canv, self.element):
+            self._draw()
+
+    def _draw(self) -> None:
         lines = [self._pieces] if self.one_line(self.width) else self.lines(self.width)
         font, leading, color = self.style.fontSize, self.style.leading, self.style.textColor
         labels = [  # each on its baseline, as a Paragraph sets it
