@@ -155,11 +155,15 @@ def make_documents(handout: Handout, settings: Settings, options: RenderOptions 
 
 
 def layout_pdf(
-    documents: Document | Sequence[Document], handout: Handout, options: RenderOptions | None = None
+    documents: Document | Sequence[Document],
+    handout: Handout,
+    options: RenderOptions | None = None,
+    document_id: str | None = None,
 ) -> bytes:
-    """The layout stage: finished documents laid out on pages, one after the other, as PDF bytes."""
+    """The layout stage: finished documents laid out on pages, one after the other, as PDF bytes
+    (untagged; a facility's QR code carries ``document_id``)."""
     parts = [documents] if isinstance(documents, Document) else list(documents)
-    return render(parts, handout, options or RenderOptions()).pdf
+    return render(parts, handout, options or RenderOptions(), document_id=document_id).pdf
 
 
 def pdf_profile(handout: Handout, options: RenderOptions) -> PdfProfile:
@@ -180,9 +184,10 @@ def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | No
     options = options or RenderOptions()
     documents = make_documents(handout, settings, options)
     profile = pdf_profile(handout, options)
+    identifier = document_id(handout, settings, options) if handout.facility.barcodes.qr else None
     if profile == PdfProfile.PLAIN:
-        return layout_pdf(documents, handout, options)
-    laid = render(documents, handout, options, tagged=True)
+        return layout_pdf(documents, handout, options, identifier)
+    laid = render(documents, handout, options, tagged=True, document_id=identifier)
     from .archive.finish import finish  # deferred for start-up speed: pikepdf only for archival profiles
 
     return finish(laid.pdf, profile, documents[0].language, laid.structure)

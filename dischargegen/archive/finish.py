@@ -6,6 +6,7 @@ What ReportLab's output lacks or gets wrong for PDF/A, and what is done about it
 - no XMP metadata: written, with the conformance claimed (:mod:`.metadata`);
 - ToUnicode maps that send the unused codes 0-31 of a font subset to U+0000 (PDF/A-2u and
   PDF/UA forbid the value): those entries are dropped, the codes are never drawn;
+- ``/Widths`` that differ from the embedded program's advances for shaped glyphs (:mod:`.widths`);
 - stream framing (EOL markers, ``/Length``): qpdf writes every stream again; a compressed
   stream whose data ends in CR would still be framed as CR LF and miscounted, so such a
   stream is written uncompressed.
@@ -26,6 +27,7 @@ from ..model import PdfProfile
 from .color import add_output_intent
 from .metadata import Claim, add_metadata
 from .structure import add_structure
+from .widths import match_widths
 
 CLAIMS = {
     PdfProfile.ARCHIVAL: Claim(2, "U", 1),
@@ -41,11 +43,12 @@ def finish(pdf: bytes, profile: PdfProfile, language: str, structure: Element | 
         add_output_intent(document)
         add_metadata(document, language, CLAIMS[profile])
         _drop_null_unicode(document)
+        match_widths(document)
         if structure is not None:
             add_structure(document, structure, language)
         _frame_streams(document)
         out = io.BytesIO()
-        document.save(out, deterministic_id=True)
+        document.save(out, deterministic_id=True, compress_streams=False)  # as written: see _frame_streams
     return out.getvalue()
 
 

@@ -102,7 +102,7 @@ RENDER_OPTIONS: list[Decorator] = [
     ),
     click.option(
         "--pdf-profile",
-        type=click.Choice(list(PdfProfile), case_sensitive=False),
+        type=click.Choice([profile.value for profile in PdfProfile], case_sensitive=False),
         help="PDF/A-2u and PDF/UA-1 (tagged), PDF/A-2b, or plain (default: the facility's, else pdfa-2u+ua-1).",
     ),
 ]

@@ -4,7 +4,7 @@ signatures, tables and the calendar (``lists``, ``tables`` and ``calendar`` hold
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
@@ -17,6 +17,9 @@ from .lists import CHECK, Beside, Box, HeadWith, Item, ItemList
 from .styles import CAUTION, EMERGENCY, SHADE, Styles
 from .tagging import artifact
 from .text import BLANK_INCHES, Text, blank_length
+
+if TYPE_CHECKING:
+    from .barcodes import BarcodeValues
 
 INTRODUCED = frozenset({"table", "calendar"})  # blocks whose opening paragraph says how to read them
 __all__ = ["BLANK_INCHES", "Builder", "Text", "blank_length"]
@@ -55,9 +58,12 @@ class Builder:
     frame it lands in; ``language`` and ``region`` name the calendar's months and days and its
     first weekday."""
 
-    def __init__(self, styles: Styles, language: str = "en", region: str | None = None) -> None:
+    def __init__(
+        self, styles: Styles, language: str = "en", region: str | None = None, barcodes: BarcodeValues | None = None
+    ) -> None:
         self.s = styles
         self.language, self.region = language, region
+        self.barcodes = barcodes  # drawn under the signatures (the acknowledgement page)
         self._words: Any = None  # the calendars' CalendarWords, made for the first calendar
         self._level = 2  # the level of the headings made now: a section's; a box's in a section, one more
 
@@ -215,7 +221,12 @@ class Builder:
                 ]
             )
         )
-        return KeepTogether([Spacer(1, self.s.space * 0.5), table])
+        parts: list[Flowable] = [Spacer(1, self.s.space * 0.5), table]
+        if self.barcodes is not None and (self.barcodes.code128 or self.barcodes.qr):
+            from .barcodes import Barcodes  # deferred for start-up speed: only facilities with barcodes
+
+            parts.append(Barcodes(self.barcodes))
+        return KeepTogether(parts)
 
 
 class _Signatures(Table):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from reportlab.platypus import BaseDocTemplate, Flowable, Image, NextPageTemplate, PageBreak, PageTemplate
 
@@ -29,6 +29,9 @@ from .pages import (
 from .styles import styles
 from .tagging import Element, Opening, Tagger, artifact
 
+if TYPE_CHECKING:
+    from .barcodes import BarcodeValues
+
 
 class Laid(NamedTuple):
     """The layout stage's result: the PDF, and its structure when it is tagged (the ``Document``
@@ -38,23 +41,41 @@ class Laid(NamedTuple):
     structure: Element | None = None
 
 
-def render(documents: Sequence[Document], handout: Handout, options: RenderOptions, *, tagged: bool = False) -> Laid:
+def render(
+    documents: Sequence[Document],
+    handout: Handout,
+    options: RenderOptions,
+    *,
+    tagged: bool = False,
+    document_id: str | None = None,
+) -> Laid:
     """Lay out ``documents`` (the handout's tree; a draft translation's, then the English one's)
     on the handout's pages, each part numbering its own pages; returns the PDF, marked for its
-    structure when ``tagged``. A part that runs over the pages a handout keeps to
-    (:func:`.pages.page_budget`) is laid out again compact."""
-    laid, counts = _build(documents, handout, options, [False] * len(documents), tagged)
+    structure when ``tagged``; the facility's barcodes (the QR code: ``document_id``) go under the
+    signatures. A part that runs over the pages a handout keeps to (:func:`.pages.page_budget`)
+    is laid out again compact."""
+    barcodes = None
+    if handout.facility.barcodes.any:
+        from .barcodes import barcode_values  # deferred for start-up speed: only facilities with barcodes
+
+        barcodes = barcode_values(handout, document_id)
+    laid, counts = _build(documents, handout, options, [False] * len(documents), tagged, barcodes)
     over = [
         count > page_budget(options.large_print, document.language != SOURCE_LANGUAGE)
         for count, document in zip(counts, documents, strict=True)
     ]
     if any(over):
-        laid, _ = _build(documents, handout, options, over, tagged)
+        laid, _ = _build(documents, handout, options, over, tagged, barcodes)
     return laid
 
 
 def _build(
-    documents: Sequence[Document], handout: Handout, options: RenderOptions, compact: list[bool], tagged: bool
+    documents: Sequence[Document],
+    handout: Handout,
+    options: RenderOptions,
+    compact: list[bool],
+    tagged: bool,
+    barcodes: BarcodeValues | None,
 ) -> tuple[Laid, list[int]]:
     """The PDF of the parts, and each part's pages."""
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
@@ -76,7 +97,7 @@ def _build(
     parts: list[Part] = []
     flowables: list[Flowable] = []
     for number, document in enumerate(documents):
-        part, templates, story = _part(document, handout, options, page_size, number, compact[number])
+        part, templates, story = _part(document, handout, options, page_size, number, compact[number], barcodes)
         parts.append(part)
         doc.addPageTemplates(templates)
         if number:
@@ -102,6 +123,7 @@ def _part(
     page_size: tuple[float, float],
     number: int,
     compact: bool,
+    barcodes: BarcodeValues | None,
 ) -> tuple[Part, list[PageTemplate], list[Flowable]]:
     """One handout's frame, page templates and flowables."""
     attrs = document.tree.attrs
@@ -116,7 +138,7 @@ def _part(
         sample_mark=attrs["sample_label"] if options.sample and attrs.get("sample_label") else None,
     )
     region = getattr(handout.facility, "region", None)  # the calendar's first weekday follows it
-    head, rest = Builder(style, document.language, region).handout(document.tree)
+    head, rest = Builder(style, document.language, region, barcodes).handout(document.tree)
     if handout.facility.logo:
         head.insert(0, _logo(handout.facility.logo, style.size * 4))
     page = geometry(frame, style, page_size)
