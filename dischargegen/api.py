@@ -33,7 +33,7 @@ from .facts import handout_from_record as _handout_from_record
 from .identifiers import document_id as _document_id
 from .languages import SOURCE_LANGUAGE
 from .layout.fonts import first_unprintable
-from .layout.render import render
+from .layout.render import render, render_tagged
 from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, PdfProfile, RenderOptions, Units, Weight
 from .record import Record
 from .sinks.files import default_filename, write_atomic
@@ -163,7 +163,7 @@ def layout_pdf(
     """The layout stage: finished documents laid out on pages, one after the other, as PDF bytes
     (untagged; a facility's QR code carries ``document_id``)."""
     parts = [documents] if isinstance(documents, Document) else list(documents)
-    return render(parts, handout, options or RenderOptions(), document_id=document_id).pdf
+    return render(parts, handout, options or RenderOptions(), document_id=document_id)
 
 
 def pdf_profile(handout: Handout, options: RenderOptions) -> PdfProfile:
@@ -187,7 +187,7 @@ def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | No
     identifier = document_id(handout, settings, options) if handout.facility.barcodes.qr else None
     if profile == PdfProfile.PLAIN:
         return layout_pdf(documents, handout, options, identifier)
-    laid = render(documents, handout, options, tagged=True, document_id=identifier)
+    laid = render_tagged(documents, handout, options, document_id=identifier)
     from .archive.finish import finish  # deferred for start-up speed: pikepdf only for archival profiles
 
     return finish(laid.pdf, profile, documents[0].language, laid.structure)

@@ -42,31 +42,40 @@ class Laid(NamedTuple):
 
 
 def render(
-    documents: Sequence[Document],
-    handout: Handout,
-    options: RenderOptions,
-    *,
-    tagged: bool = False,
-    document_id: str | None = None,
-) -> Laid:
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, *, document_id: str | None = None
+) -> bytes:
     """Lay out ``documents`` (the handout's tree; a draft translation's, then the English one's)
-    on the handout's pages, each part numbering its own pages; returns the PDF, marked for its
-    structure when ``tagged``; the facility's barcodes (the QR code: ``document_id``) go under the
-    signatures. A part that runs over the pages a handout keeps to (:func:`.pages.page_budget`)
-    is laid out again compact."""
+    on the handout's pages, each part numbering its own pages; returns the PDF. The facility's
+    barcodes (the QR code: ``document_id``) go under the signatures. A part that runs over the
+    pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact."""
+    return _render(documents, handout, options, False, document_id).pdf
+
+
+def render_tagged(
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, *, document_id: str | None = None
+) -> Laid:
+    """As :func:`render`, the content marked for its structure (:mod:`.tagging`), and the structure."""
+    return _render(documents, handout, options, True, document_id)
+
+
+def _render(
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, tagged: bool, document_id: str | None
+) -> Laid:
     barcodes = None
     if handout.facility.barcodes.any:
         from .barcodes import barcode_values  # deferred for start-up speed: only facilities with barcodes
 
         barcodes = barcode_values(handout, document_id)
-    laid, counts = _build(documents, handout, options, [False] * len(documents), tagged, barcodes)
+    tagger = Tagger(Element("Document")) if tagged else None
+    pdf, counts = _build(documents, handout, options, [False] * len(documents), tagger, barcodes)
     over = [
         count > page_budget(options.large_print, document.language != SOURCE_LANGUAGE)
         for count, document in zip(counts, documents, strict=True)
     ]
     if any(over):
-        laid, _ = _build(documents, handout, options, over, tagged, barcodes)
-    return laid
+        tagger = Tagger(Element("Document")) if tagged else None  # the first layout's marks are gone with it
+        pdf, _ = _build(documents, handout, options, over, tagger, barcodes)
+    return Laid(pdf, tagger.root if tagger else None)
 
 
 def _build(
@@ -74,10 +83,10 @@ def _build(
     handout: Handout,
     options: RenderOptions,
     compact: list[bool],
-    tagged: bool,
-    barcodes: BarcodeValues | None,
-) -> tuple[Laid, list[int]]:
-    """The PDF of the parts, and each part's pages."""
+    tagger: Tagger | None = None,
+    barcodes: BarcodeValues | None = None,
+) -> tuple[bytes, list[int]]:
+    """The PDF of the parts, and each part's pages; marked for its structure with a ``tagger``."""
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
     first = documents[0]
     buffer = io.BytesIO()
@@ -102,18 +111,17 @@ def _build(
         doc.addPageTemplates(templates)
         if number:
             flowables += [NextPageTemplate(first_template(number)), PageBreak()]
-            if tagged:
+            if tagger is not None:
                 flowables.append(Opening(Element("Part", lang=document.language)))
         flowables += story
     counts: list[int] = []
-    tagger = Tagger(Element("Document")) if tagged else None
     try:
         doc.build(flowables, canvasmaker=numbered_canvas(parts, counts, tagger))
     except RenderError:
         raise
     except Exception as exc:  # ReportLab reports layout failures as bare exceptions
         raise RenderError(f"cannot lay out the handout ({type(exc).__name__})") from exc
-    return Laid(buffer.getvalue(), tagger.root if tagger else None), counts
+    return buffer.getvalue(), counts
 
 
 def _part(
