@@ -13,16 +13,16 @@ another.
 
 from __future__ import annotations
 
-import uuid
-
 from .model import Handout, RenderOptions
 
-NAMESPACE = uuid.UUID("6f1f3c52-8d0e-4c0a-9a51-6c1d7b3e2a90")  # dischargegen document ids
+NAMESPACE = "6f1f3c52-8d0e-4c0a-9a51-6c1d7b3e2a90"  # dischargegen document ids
 
 
 def document_id(handout: Handout, options: RenderOptions, content_version: str) -> str:
     """The document's identifier, ``urn:uuid:…``, from its facts (warnings aside: they are not printed)."""
+    import uuid  # deferred for start-up speed: only barcodes and write-backs need the identifier
+
     facts = repr(handout._replace(warnings=()))
     created = options.created.isoformat() if options.created else ""
     layout = f"{options.large_print}:{options.page_size or handout.facility.page_size}"
-    return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'document:{content_version}:{layout}:{created}:{facts}')}"
+    return f"urn:uuid:{uuid.uuid5(uuid.UUID(NAMESPACE), f'document:{content_version}:{layout}:{created}:{facts}')}"
