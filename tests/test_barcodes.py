@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -111,3 +112,48 @@ def test_a_barcode_setting_that_could_carry_the_name_or_cannot_print_is_refused(
     config.write_text(f"[barcode]\n{table}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(config)
+
+
+def _words(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]:
+    """(word, x0, top, x1, bottom) on a page, in points from the top left (pdftotext -bbox)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        (word, float(x0), float(y0), float(x1), float(y1))
+        for x0, y0, x1, y1, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out
+        )
+    ]
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+def test_the_code_128_line_is_under_its_bars_and_clear_of_everything_else(
+    settings: Settings, tmp_path: Path, large_print: bool
+) -> None:
+    coded = with_barcodes(settings)
+    handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "mrn": MRN, "cause": "trauma"}, coded)
+    pdf = render_pdf(handout, coded, RenderOptions(large_print=large_print))
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(pdf)
+    last = len(pikepdf.open(io.BytesIO(pdf)).pages)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-gray", "-f", str(last), "-l", str(last), str(path), str(tmp_path / "p")], check=True
+    )
+    with Image.open(next(tmp_path.glob("p-*.pgm"))) as picture:
+        bars = next(r for r in zxingcpp.read_barcodes(picture) if str(r.format) == "Code 128")
+    corners = [bars.position.top_left, bars.position.top_right, bars.position.bottom_left, bars.position.bottom_right]
+    left, right = (min(p.x for p in corners) * 72 / 150, max(p.x for p in corners) * 72 / 150)
+    top, bottom = (min(p.y for p in corners) * 72 / 150, max(p.y for p in corners) * 72 / 150)
+    words = _words(path, last)
+    line = next(w for w in words if w[0] == MRN and w[2] > top)  # not the header's MRN
+    assert line[2] >= bottom and left - 1 <= line[1] and line[3] <= right + 1  # under the bars, within their width
+    quiet = 0.25 * 72 - 1  # the quiet zone, less a point for rounding
+    for word, x0, y0, x1, y1 in words:
+        if (word, x0, y0, x1, y1) == line:
+            continue
+        clear = x1 < left - quiet or x0 > right + quiet or y1 < top - quiet or y0 > line[4]
+        assert clear, f"{word!r} is in the Code 128's quiet zone or on its line"

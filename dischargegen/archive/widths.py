@@ -14,14 +14,12 @@ import zlib
 import pikepdf
 
 
-def _tables(font: bytes) -> dict[bytes, tuple[int, int]]:
-    """Each table's tag -> (offset, length) in a TrueType font."""
+def _tables(font: bytes) -> dict[bytes, int]:
+    """Each table's tag -> its offset in a TrueType font."""
     count = struct.unpack_from(">H", font, 4)[0]
-    found = {}
-    for i in range(count):
-        tag, _, offset, length = struct.unpack_from(">4sIII", font, 12 + 16 * i)
-        found[tag] = (offset, length)
-    return found
+    return {
+        tag: offset for tag, _, offset, _ in (struct.unpack_from(">4sIII", font, 12 + 16 * i) for i in range(count))
+    }
 
 
 def _glyphs(font: bytes, cmap: int) -> dict[int, int]:
@@ -80,15 +78,15 @@ def _set_advances(font: bytearray, first: int, widths: list[float]) -> bool:
     tables = _tables(bytes(font))
     if not {b"cmap", b"hmtx", b"hhea", b"head"} <= set(tables):
         return False
-    units = struct.unpack_from(">H", font, tables[b"head"][0] + 18)[0]
-    metrics = struct.unpack_from(">H", font, tables[b"hhea"][0] + 34)[0]
-    glyphs = _glyphs(bytes(font), tables[b"cmap"][0])
+    units = struct.unpack_from(">H", font, tables[b"head"] + 18)[0]
+    metrics = struct.unpack_from(">H", font, tables[b"hhea"] + 34)[0]
+    glyphs = _glyphs(bytes(font), tables[b"cmap"])
     changed = False
     for code, width in enumerate(widths, start=first):
         glyph = glyphs.get(code)
         if glyph is None or glyph >= metrics:
             continue
-        at = tables[b"hmtx"][0] + 4 * glyph
+        at = tables[b"hmtx"] + 4 * glyph
         wanted = round(width * units / 1000)
         if struct.unpack_from(">H", font, at)[0] != wanted:
             struct.pack_into(">H", font, at, wanted)
