@@ -12,21 +12,15 @@ the median cold wall time of ``dischargegen make`` with each profile next to
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench_make import installed, wall  # the cold-run helpers (this script runs from benchmarks/)
+
 FACTS = {"name": "Raeann O'Kon", "date": "2026-11-24", "mrn": "0012345", "cause": "osteoporosis"}
-
-
-def wall(argv: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def warm(runs: int) -> dict[str, float]:
@@ -50,10 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="cold runs of each command (default 15)")
     args = parser.parse_args()
-    exe = shutil.which("dischargegen", path=str(Path(sys.executable).parent)) or shutil.which("dischargegen")
-    if exe is None:
-        sys.exit("dischargegen is not installed in this environment: pip install . first")
-    make = [exe, "make", "--name", FACTS["name"], "--date", FACTS["date"], "--mrn", FACTS["mrn"], "-o", "h.pdf"]
+    make = [installed(), "make", "--name", FACTS["name"], "--date", FACTS["date"], "--mrn", FACTS["mrn"], "-o", "h.pdf"]
     floor = [sys.executable, "-c", "import click, jinja2, reportlab.platypus"]
     commands = {"pdfa-2u+ua-1": (make, 1.5), "plain": ([*make, "--pdf-profile", "plain"], 1.3)}
     cold: dict[str, tuple[float, float, float]] = {}

@@ -45,16 +45,12 @@ def barcode_values(handout: Handout, document_id: str | None) -> BarcodeValues:
     settings = handout.facility.barcodes
     code128 = None
     if settings.code128 is not None:
-        values = {"mrn": handout.patient.mrn, "encounter": handout.encounter, "document_type": DOCUMENT_TYPE}
-        if all(values[name] for name in _fields(settings.code128)):
-            code128 = settings.code128.format(**values)
+        given = {"mrn": handout.patient.mrn, "encounter": handout.encounter, "document_type": DOCUMENT_TYPE}
+        try:  # the config allows only these fields: a KeyError is a value this handout lacks
+            code128 = settings.code128.format(**{name: value for name, value in given.items() if value})
+        except KeyError:
+            code128 = None
     return BarcodeValues(code128, document_id if settings.qr else None)
-
-
-def _fields(pattern: str) -> list[str]:
-    import string  # deferred for start-up speed: only a facility with barcodes needs it
-
-    return [field for _, field, _, _ in string.Formatter().parse(pattern) if field]
 
 
 class Barcodes(Flowable):
