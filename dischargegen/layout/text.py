@@ -20,10 +20,12 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..content.document import Run
+from ..languages import DIRECTION_CONTROLS
 from .fonts import BODY, Label, draw_labels, text_width
 from .tagging import Element, content
 
 BLANK_INCHES = 2.2  # a write-in line is at least 2 inches long
+_NO_CONTROLS = dict.fromkeys(map(ord, DIRECTION_CONTROLS))
 # Han, kana and CJK punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms: lines may
 # break around each such character.
 _CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -199,8 +201,10 @@ class Text(Flowable):
 
     @property
     def plain(self) -> str:
-        """The text as read (a pictogram's alternative text, when it stands for this text)."""
-        return " ".join("".join(" " if text == "\n" else text for text, _ in self._pieces).split())
+        """The text as read (a pictogram's alternative text, when it stands for this text), without
+        the controls that order it for display."""
+        text = "".join(" " if piece == "\n" else piece for piece, _ in self._pieces)
+        return " ".join(text.translate(_NO_CONTROLS).split())
 
     def draw(self) -> None:
         with content(self.canv, self.element):
