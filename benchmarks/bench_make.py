@@ -104,13 +104,19 @@ def warm_render(runs: int) -> float:
     return statistics.median(times)
 
 
+def installed() -> str:
+    """The ``dischargegen`` command of this environment (the benchmark runs it cold)."""
+    exe = shutil.which("dischargegen", path=str(Path(sys.executable).parent)) or shutil.which("dischargegen")
+    if exe is None:
+        sys.exit("dischargegen is not installed in this environment: pip install . first")
+    return exe
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="cold runs of each command (default 15)")
     args = parser.parse_args()
-    exe = shutil.which("dischargegen", path=str(Path(sys.executable).parent)) or shutil.which("dischargegen")
-    if exe is None:
-        sys.exit("dischargegen is not installed in this environment: pip install . first")
+    exe = installed()
     py = sys.executable
     make = [exe, "make", "--name", FACTS["name"], "--date", FACTS["date"], "--mrn", FACTS["mrn"], "-o", "h.pdf"]
     pairs = {

@@ -18,7 +18,7 @@ that reach them import them when called, so that a one-handout command starts fa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -30,10 +30,11 @@ from .dates import Duration
 from .errors import ConfigError, InputError
 from .facts import DefaultInForce, build_handout, parse_cause, restriction_defaults, timeline_defaults
 from .facts import handout_from_record as _handout_from_record
+from .identifiers import document_id as _document_id
 from .languages import SOURCE_LANGUAGE
 from .layout.fonts import first_unprintable
-from .layout.render import render
-from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, RenderOptions, Units, Weight
+from .layout.render import render, render_tagged
+from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, PdfProfile, RenderOptions, Units, Weight
 from .record import FhirContext, Record
 from .sinks.files import default_filename, write_atomic
 from .sources import read_input
@@ -56,6 +57,7 @@ __all__ = [
     "Handout",
     "InputKind",
     "PageSize",
+    "PdfProfile",
     "Procedure",
     "Record",
     "RenderOptions",
@@ -78,6 +80,7 @@ __all__ = [
     "make_document",
     "make_handout",
     "page_images",
+    "pdf_profile",
     "preview_pdf",
     "print_pdf",
     "printer_names",
@@ -162,17 +165,42 @@ def make_documents(handout: Handout, settings: Settings, options: RenderOptions 
 
 
 def layout_pdf(
-    documents: Document | Sequence[Document], handout: Handout, options: RenderOptions | None = None
+    documents: Document | Sequence[Document],
+    handout: Handout,
+    options: RenderOptions | None = None,
+    document_id: str | None = None,
 ) -> bytes:
-    """The layout stage: finished documents laid out on pages, one after the other, as PDF bytes."""
+    """The layout stage: finished documents laid out on pages, one after the other, as PDF bytes
+    (untagged; a facility's QR code carries ``document_id``)."""
     parts = [documents] if isinstance(documents, Document) else list(documents)
-    return render(parts, handout, options or RenderOptions())
+    return render(parts, handout, options or RenderOptions(), document_id=document_id)
+
+
+def pdf_profile(handout: Handout, options: RenderOptions) -> PdfProfile:
+    """The profile a PDF is made to: the option's, else the facility's (default pdfa-2u+ua-1)."""
+    return options.pdf_profile or handout.facility.pdf_profile
+
+
+def document_id(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> str:
+    """The handout's document identifier (``urn:uuid:…``), known before the PDF is made: the QR
+    code carries it and the write-back files the PDF under it (:mod:`dischargegen.identifiers`)."""
+    version = settings.catalog.get(handout.procedure).version
+    return _document_id(handout, options or RenderOptions(), version)
 
 
 def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> bytes:
-    """The handout as PDF bytes: the content stage, then the layout stage."""
+    """The handout as PDF bytes: the content stage, the layout stage, then the post-processing
+    stage that makes the PDF to its profile (:func:`pdf_profile`; ``plain`` has none)."""
     options = options or RenderOptions()
-    return layout_pdf(make_documents(handout, settings, options), handout, options)
+    documents = make_documents(handout, settings, options)
+    profile = pdf_profile(handout, options)
+    identifier = document_id(handout, settings, options) if handout.facility.barcodes.qr else None
+    if profile == PdfProfile.PLAIN:
+        return layout_pdf(documents, handout, options, identifier)
+    laid = render_tagged(documents, handout, options, document_id=identifier)
+    from .archive.finish import finish  # deferred for start-up speed: pikepdf only for archival profiles
+
+    return finish(laid.pdf, profile, documents[0].language, laid.structure)
 
 
 # ---- procedures -----------------------------------------------------------------------------
@@ -235,22 +263,19 @@ def page_images(pdf: bytes, *, dpi: int = 60) -> list[bytes]:
     return page_images(pdf, dpi=dpi)
 
 
-def document_id(pdf: bytes) -> str:
-    """The id of the document that ``pdf`` is, as DocumentReferences, MDM^T02 and audit lines carry it."""
-    from .sinks.docref import document_uuid  # deferred for start-up speed
-
-    return document_uuid(pdf)
-
-
-def document_reference_for(pdf: bytes, handout: Handout, settings: Settings, created: datetime | None = None) -> bytes:
+def document_reference_for(
+    pdf: bytes, handout: Handout, settings: Settings, options: RenderOptions | None = None
+) -> bytes:
     """A FHIR R4 DocumentReference (the PDF inline) for a handout made from facts, not from a
     FHIR record: its subject is the patient's MRN, which it therefore needs."""
     from .sinks.docref import document_for, document_reference, to_json  # deferred for start-up speed
 
     if not handout.patient.mrn:
         raise InputError("mrn", "a DocumentReference names its patient by the MRN: give the MRN")
+    options = options or RenderOptions()
     subject = {"identifier": {"type": {"text": "MRN"}, "value": handout.patient.mrn}}
-    document = document_for(pdf, handout, settings.catalog.get(handout.procedure).title, created)
+    title = settings.catalog.get(handout.procedure).title
+    document = document_for(pdf, handout, title, document_id(handout, settings, options), options.created)
     return to_json(document_reference(document, FhirContext(patient=subject)))
 
 

@@ -19,13 +19,15 @@ from .catalog import Catalog
 from .dates import Duration, parse_duration
 from .errors import ConfigError, InputError
 from .languages import normalize, well_formed
-from .model import Facility, NameCase, PageSize, Units, Weight
+from .model import Barcodes, Facility, NameCase, PageSize, PdfProfile, Units, Weight
 from .phones import format_phone, known_region
 
 _FACILITY_KEYS = {
     "name", "phone", "phone_24h", "units", "page_size", "logo", "clinic", "phone_24h_reaches", "booking_phone",
-    "region", "timezone", "name_case",
+    "region", "timezone", "name_case", "pdf_profile",
 }  # fmt: skip
+# The fields a [barcode] code128 format may use: never the patient's name.
+BARCODE_FIELDS = ("mrn", "encounter", "document_type")
 
 
 class Override(NamedTuple):
@@ -125,7 +127,7 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{path}: {key}: {message}")
 
-    unknown = set(data) - {"facility", "procedures", "codes", "templates_dir", "languages", "service"}
+    unknown = set(data) - {"facility", "procedures", "codes", "templates_dir", "languages", "service", "barcode"}
     if unknown:
         raise fail(sorted(unknown)[0], "unknown setting")
     raw = data.get("facility", {})
@@ -159,6 +161,9 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     name_case = raw.get("name_case", "as-given").lower()
     if name_case not in set(NameCase):
         raise fail("facility.name_case", f"{name_case!r} is not 'as-given' or 'title'")
+    pdf_profile = raw.get("pdf_profile", PdfProfile.ARCHIVAL).lower()
+    if pdf_profile not in set(PdfProfile):
+        raise fail("facility.pdf_profile", f"{pdf_profile!r} is not one of {', '.join(PdfProfile)}")
     logo = raw.get("logo")
     if logo is not None:
         logo_path = (path.parent / logo).resolve()
@@ -181,6 +186,8 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
         timezone=timezone,
         name_case=NameCase(name_case),
         translations=translations,
+        pdf_profile=PdfProfile(pdf_profile),
+        barcodes=_barcodes(data.get("barcode", {}), fail),
     )
     procedures = data.get("procedures", {})
     if not isinstance(procedures, dict) or not all(isinstance(v, dict) for v in procedures.values()):
@@ -303,6 +310,39 @@ def _service(raw: object, path: Path, fail: Any) -> ServiceSettings:
         found.append(CdsIssuer(issuer, pem))
     values["cds_issuers"] = tuple(found)
     return ServiceSettings(**values)
+
+
+def _barcodes(table: object, fail: Any) -> Barcodes:
+    """``[barcode]``: ``code128`` a format over :data:`BARCODE_FIELDS` (``"{mrn}"``), ``qr`` true
+    or false. Checked here: a format that names another field (the patient's name) is refused."""
+    import string  # deferred for start-up speed: only a config with barcodes needs it
+
+    if not isinstance(table, dict):
+        raise fail("barcode", "must be a table")
+    for key in set(table) - {"code128", "qr"}:
+        raise fail(f"barcode.{key}", "unknown setting (code128 or qr)")
+    qr = table.get("qr", False)
+    if not isinstance(qr, bool):
+        raise fail("barcode.qr", "must be true or false")
+    code128 = table.get("code128")
+    if code128 is None:
+        return Barcodes(None, qr)
+    if not isinstance(code128, str) or not code128.strip():
+        raise fail("barcode.code128", 'must be a non-empty format such as "{mrn}"')
+    try:
+        parts = list(string.Formatter().parse(code128))
+    except ValueError as exc:
+        raise fail("barcode.code128", f"not a valid format: {exc}") from None
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in BARCODE_FIELDS:
+            raise fail("barcode.code128", f"{{{field}}} is not one of {', '.join(f'{{{f}}}' for f in BARCODE_FIELDS)}")
+        if spec or conversion:
+            raise fail("barcode.code128", f"{{{field}}} takes no format spec or conversion")
+    if any(ord(char) > 126 or ord(char) < 32 for char in code128):
+        raise fail("barcode.code128", "Code 128 carries printable ASCII only")
+    return Barcodes(code128, qr)
 
 
 def _known_zone(name: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .api import Settings, code_map, handout_from_record, render_pdf
+from .api import Settings, code_map, document_id, handout_from_record, render_pdf
 from .model import Handout, InputKind, RenderOptions
 from .record import FhirContext, Hl7Context, Record
 from .sinks.docref import document_for, document_reference, to_json, transaction_bundle
@@ -102,7 +102,8 @@ def convert(
     requested = explicit.get("language") or record.facts.get("language")
     made: dict[str, bytes | None] = {"document_reference": None, "bundle": None, "mdm": None}
     if wants.suffixes(kind):
-        document = document_for(pdf, handout, settings.catalog.get(handout.procedure).title, options.created)
+        title = settings.catalog.get(handout.procedure).title
+        document = document_for(pdf, handout, title, document_id(handout, settings, options), options.created)
         context = record.context
         if isinstance(context, FhirContext):
             if wants.document_reference:

@@ -25,7 +25,7 @@ from .languages import DIRECTION_CONTROLS, SOURCE_LANGUAGE, negotiate, well_form
 from .model import FACT_FIELDS, Cause, Facility, Handout, Medication, Origin, Patient, Restriction, Weight
 from .names import cased
 from .phones import contacts, format_phone
-from .record import Record
+from .record import FhirContext, Record
 
 DEFAULT_PROCEDURE = "kyphoplasty"
 DEFAULT_LANGUAGE = SOURCE_LANGUAGE
@@ -374,7 +374,7 @@ def handout_from_record(
         config = config._replace(facility=facility._replace(name=name, phone=phone))
     try:
         handout = build_handout(facts, config=config, catalog=catalog, printable=printable, today=today)
-        return handout._replace(warnings=handout.warnings + warnings)
+        return handout._replace(warnings=handout.warnings + warnings, encounter=_encounter(record))
     except InputError as exc:
         if exc.field in given:
             raise
@@ -382,6 +382,16 @@ def handout_from_record(
         if origin is None:
             raise
         raise SourceError(origin, f"{exc.message} (the {exc.field} taken from the record)") from None
+
+
+def _encounter(record: Record) -> str | None:
+    """The visit the record is about: the FHIR Encounter's id, or the HL7 visit number (PV1-19)."""
+    context = record.context
+    if isinstance(context, FhirContext):
+        return context.encounter.rsplit("/", 1)[-1] or None if context.encounter else None
+    fields = (context.pv1 or "").split(context.separators[0])
+    visit = fields[19].split(context.separators[1])[0] if len(fields) > 19 else ""
+    return visit or None
 
 
 def _organization_name(name: str | None) -> str | None:

@@ -76,6 +76,32 @@ class Origin(StrEnum):
     PATIENT = "patient"
 
 
+class PdfProfile(StrEnum):
+    """What the PDF claims and is checked to be: PDF/A-2u (archival, text extractable) and
+    PDF/UA-1 (tagged, for screen readers); PDF/A-2b; or plain (ReportLab's output as it is)."""
+
+    ARCHIVAL = "pdfa-2u+ua-1"
+    PDFA_2B = "pdfa-2b"
+    PLAIN = "plain"
+
+
+# The handout's document type, as the write-back files it: LOINC 69730-0, "Instructions".
+DOCUMENT_TYPE = "69730-0"
+
+
+class Barcodes(NamedTuple):
+    """``[barcode]``: what the acknowledgement page's Code 128 carries (a format over
+    ``{mrn}``, ``{encounter}`` and ``{document_type}``), and whether a QR code carries the
+    document's identifier. Neither ever carries the patient's name."""
+
+    code128: str | None = None
+    qr: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.code128 is not None or self.qr
+
+
 class InputKind(StrEnum):
     """The EHR record formats."""
 
@@ -192,6 +218,9 @@ class Facility(NamedTuple):
     # numbers reach) as the facility words them in a language, each phrase by its English form
     translations: Mapping[str, Mapping[str, str]] = MappingProxyType({})
 
+    pdf_profile: PdfProfile = PdfProfile.ARCHIVAL
+    barcodes: Barcodes = Barcodes()  # none without a [barcode] section
+
     def phrases(self, language: str) -> Mapping[str, str]:
         """The facility's phrases in ``language``: English phrase -> the facility's wording."""
         return self.translations.get(language, MappingProxyType({}))
@@ -216,6 +245,7 @@ class Handout(NamedTuple):
     medications: tuple[Medication, ...] = ()
     contacts: Contacts = Contacts()
     english_copy: bool = False  # a draft translation: the English handout follows it
+    encounter: str | None = None  # the visit in the EHR record (FHIR Encounter id, HL7 PV1-19)
     warnings: tuple[str, ...] = ()  # things the user must be told, e.g. a language fallback
 
 
@@ -227,3 +257,4 @@ class RenderOptions(NamedTuple):
     deterministic: bool = False  # identical bytes for identical input
     sample: bool = False  # mark every page as a sample (template previews)
     created: datetime | None = None  # the time written-back documents carry (None: now)
+    pdf_profile: PdfProfile | None = None  # None: the facility's (default pdfa-2u+ua-1)

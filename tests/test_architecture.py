@@ -23,7 +23,7 @@ if not (PACKAGE / "api.py").is_file():  # the tests run against the installed pa
 # Each module's stage; a module may import its own stage and earlier ones. The vocabulary
 # (errors, dates, the record of an EHR input) is shared by every stage; the entry points sit
 # above the pipeline and use it.
-VOCABULARY, SOURCES, MODEL, CONTENT, LAYOUT, SINKS, ENTRY = range(7)
+VOCABULARY, SOURCES, MODEL, CONTENT, LAYOUT, ARCHIVE, SINKS, ENTRY = range(8)
 STAGES = {
     "errors": VOCABULARY,
     "dates": VOCABULARY,
@@ -36,8 +36,10 @@ STAGES = {
     "facts": MODEL,
     "phones": MODEL,
     "names": MODEL,
+    "identifiers": MODEL,
     "content": CONTENT,
     "layout": LAYOUT,
+    "archive": ARCHIVE,
     "sinks": SINKS,
     "api": ENTRY,
     "ehr": ENTRY,
@@ -49,7 +51,7 @@ STAGES = {
     "__main__": ENTRY,
     "__init__": ENTRY,
 }
-STAGE_NAMES = ["vocabulary", "sources", "model", "content", "layout", "sinks", "entry points"]
+STAGE_NAMES = ["vocabulary", "sources", "model", "content", "layout", "post-processing", "sinks", "entry points"]
 
 
 def modules() -> list[tuple[str, Path]]:

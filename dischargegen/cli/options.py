@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from .. import api
-from ..api import FACT_FIELDS, Cause, Handout, PageSize, RenderOptions, Settings
+from ..api import FACT_FIELDS, Cause, Handout, PageSize, PdfProfile, RenderOptions, Settings
 from ..errors import InputError
 
 DATE = "DATE"
@@ -100,6 +100,11 @@ RENDER_OPTIONS: list[Decorator] = [
     click.option(
         "--deterministic", is_flag=True, help="Identical bytes for identical input (also set by SOURCE_DATE_EPOCH)."
     ),
+    click.option(
+        "--pdf-profile",
+        type=click.Choice([profile.value for profile in PdfProfile], case_sensitive=False),
+        help="PDF/A-2u and PDF/UA-1 (tagged), PDF/A-2b, or plain (default: the facility's, else pdfa-2u+ua-1).",
+    ),
 ]
 SETTINGS_OPTIONS: list[Decorator] = [
     click.option(
@@ -184,6 +189,7 @@ def render_options(params: dict[str, Any], large_print: bool = False) -> RenderO
         page_size=PageSize(params["page_size"].lower()) if params.get("page_size") else None,
         deterministic=bool(params.get("deterministic") or epoch),
         created=created,
+        pdf_profile=PdfProfile(params["pdf_profile"].lower()) if params.get("pdf_profile") else None,
     )
 
 

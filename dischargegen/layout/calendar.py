@@ -21,6 +21,7 @@ any two of its lines, each of which has its own day and date.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -35,6 +36,7 @@ from .icons import draw_icon
 from .lists import at_top, frame_height
 from .styles import SHADE, Styles
 from .tables import rows_that_fit
+from .tagging import Element, artifact, content, is_tagged
 from .text import Text
 
 WEEKS_MAX = 16  # longer spans are drawn as small months
@@ -329,14 +331,15 @@ class Plan:
             ) -> None:
                 top -= size * 0.5 if first else 0
                 labels: list[Label] = []
-                draw_day(
-                    canv, 0, top - swatch_h, swatch_w, swatch_h, day, marks, size * 0.95, False, False, size, labels
-                )
-                for j, icon in enumerate(icons):  # one under the other, in the order of the texts
-                    draw_icon(
-                        canv, icon, swatch_w + size * 0.4, top - icon_size - j * (icon_size + size * 0.2), icon_size
+                with artifact(canv):  # the day as drawn in the grid, and its icons: the text says it
+                    draw_day(
+                        canv, 0, top - swatch_h, swatch_w, swatch_h, day, marks, size * 0.95, False, False, size, labels
                     )
-                draw_labels(canv, labels)
+                    for j, icon in enumerate(icons):  # one under the other, in the order of the texts
+                        draw_icon(
+                            canv, icon, swatch_w + size * 0.4, top - icon_size - j * (icon_size + size * 0.2), icon_size
+                        )
+                    draw_labels(canv, labels)
                 text.wrap(self.width - text_x, 1e6)
                 text.drawOn(canv, text_x, top - text.height)
 
@@ -372,6 +375,7 @@ class Calendar(Flowable):
         self.start = start  # the rest of a split calendar: where it goes on
         self._part = part  # the first part of a split calendar: its bands, as planned for its frame
         self._planned: tuple[float, Plan] | None = None
+        self.element = Element("Figure")  # the grid, in a tagged PDF (its alternative text: alt_text)
         self.spaceBefore = styles.space * 0.5 if start is None else 0
         self.spaceAfter = styles.space
 
@@ -409,10 +413,27 @@ class Calendar(Flowable):
         # with the month beside the first row
         first = Calendar(self.marks, self.words, self.s, part=bands[:k])
         first.spaceAfter = 0
-        return [first, Calendar(self.marks, self.words, self.s, start=bands[k].start, texts=self.texts)]
+        rest = Calendar(self.marks, self.words, self.s, start=bands[k].start, texts=self.texts)
+        first.element = rest.element = self.element
+        return [first, rest]
+
+    def alt_text(self) -> str:
+        """What the grid shows, in words: each marked day's date in full and its marks' texts."""
+        days: dict[date, list[str]] = {}
+        for mark in self.marks:
+            days.setdefault(mark.day, []).append("".join(run.text for run in mark.runs).strip())
+        return "; ".join(f"{self.words.full(day)}: {', '.join(texts)}" for day, texts in days.items())
 
     def draw(self) -> None:
         top = self.height
-        for band in self._bands(self.width):
+        bands = self._bands(self.width)
+        grid = [band for band in bands if band.kind != "legend"]
+        if grid and is_tagged(self.canv) and self.element.alt is None:
+            self.element.alt = self.alt_text()
+        with content(self.canv, self.element) if grid else nullcontext():  # the grid: a figure; the legend is text
+            for band in grid:
+                band.draw(self.canv, top)
+                top -= band.height
+        for band in bands[len(grid) :]:
             band.draw(self.canv, top)
             top -= band.height

@@ -4,7 +4,7 @@ signatures, tables and the calendar (``lists``, ``tables`` and ``calendar`` hold
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
@@ -15,7 +15,11 @@ from ..languages import RIGHT_TO_LEFT
 from .fonts import BODY
 from .lists import CHECK, Beside, Box, HeadWith, Item, ItemList
 from .styles import CAUTION, EMERGENCY, SHADE, Styles
+from .tagging import artifact
 from .text import BLANK_INCHES, Text, blank_length
+
+if TYPE_CHECKING:
+    from .barcodes import BarcodeValues
 
 INTRODUCED = frozenset({"table", "calendar"})  # blocks whose opening paragraph says how to read them
 __all__ = ["BLANK_INCHES", "Builder", "Text", "blank_length"]
@@ -54,10 +58,14 @@ class Builder:
     frame it lands in; ``language`` and ``region`` name the calendar's months and days and its
     first weekday."""
 
-    def __init__(self, styles: Styles, language: str = "en", region: str | None = None) -> None:
+    def __init__(
+        self, styles: Styles, language: str = "en", region: str | None = None, barcodes: BarcodeValues | None = None
+    ) -> None:
         self.s = styles
         self.language, self.region = language, region
+        self.barcodes = barcodes  # drawn under the signatures (the acknowledgement page)
         self._words: Any = None  # the calendars' CalendarWords, made for the first calendar
+        self._level = 2  # the level of the headings made now: a section's; a box's in a section, one more
 
     def handout(self, root: Node) -> tuple[list[Flowable], list[Flowable]]:
         """The flowables of the handout's head (the title, the lead and the warning boxes: the
@@ -75,6 +83,13 @@ class Builder:
         text = self.words(node.runs, style)
         if "lang" in node.attrs:
             text.right_to_left = node.attrs["lang"] in RIGHT_TO_LEFT
+            text.element.lang = node.attrs["lang"]
+        return text
+
+    def heading(self, title: str, style: ParagraphStyle) -> Text:
+        """A section's or a box's title: a heading of the level it is at (H2, or H3 in a section)."""
+        text = self.words([Run(title)], style)
+        text.element.role = f"H{self._level}"
         return text
 
     def words(self, runs: list[Run], style: ParagraphStyle) -> Text:
@@ -84,7 +99,10 @@ class Builder:
         s = self.s
         tag = node.tag
         if tag in ("p", "title", "lead", "small"):
-            return [self.text(node, {"p": s.body, "title": s.title, "lead": s.lead, "small": s.small}[tag])]
+            text = self.text(node, {"p": s.body, "title": s.title, "lead": s.lead, "small": s.small}[tag])
+            if tag == "title":
+                text.element.role = "H1"
+            return [text]
         if tag == "section":
             return self.section(node)
         if tag == "ul":
@@ -113,10 +131,14 @@ class Builder:
     def section(self, node: Node) -> list[Flowable]:
         """The heading (beside its icon) and the blocks; the heading stays with the first block, and
         an opening paragraph with the table or calendar after it (it says how to read it)."""
-        heading: Flowable = self.words([Run(node.attrs.get("title", ""))], self.s.heading)
+        heading: Flowable = self.heading(node.attrs.get("title", ""), self.s.heading)
         if node.attrs.get("icon"):
             heading = Beside(node.attrs["icon"], self.s.heading.leading * 1.25, self.s.size * 0.5, heading)
-        blocks = self.blocks(node.children)
+        self._level += 1
+        try:
+            blocks = self.blocks(node.children)
+        finally:
+            self._level -= 1
         if not blocks:
             return [heading]
         head = HeadWith(heading, blocks[0])
@@ -142,7 +164,7 @@ class Builder:
         border = 3 if emergency else 1.5
         cells: list[Flowable] = []
         if node.attrs.get("title"):
-            title: Flowable = self.words([Run(node.attrs["title"])], self.s.alert_title)
+            title: Flowable = self.heading(node.attrs["title"], self.s.alert_title)
             if node.attrs.get("icon"):
                 title = Beside(node.attrs["icon"], self.s.alert_title.leading * 1.3, self.s.size * 0.5, title)
             cells.append(title)
@@ -187,7 +209,7 @@ class Builder:
         rows = [[cell for pair in pairs for cell in pair]] if across else pairs
         share = 1 / len(pairs) if across else 1.0
         widths = [width * share * 0.68, width * share * 0.32] * (len(pairs) if across else 1)
-        table = Table(rows, colWidths=widths, rowHeights=[self.s.size * 1.9] * len(rows))
+        table = _Signatures(rows, colWidths=widths, rowHeights=[self.s.size * 1.9] * len(rows))
         table.setStyle(
             TableStyle(
                 [
@@ -199,4 +221,17 @@ class Builder:
                 ]
             )
         )
-        return KeepTogether([Spacer(1, self.s.space * 0.5), table])
+        parts: list[Flowable] = [Spacer(1, self.s.space * 0.5), table]
+        if self.barcodes is not None and (self.barcodes.code128 or self.barcodes.qr):
+            from .barcodes import Barcodes  # deferred for start-up speed: only facilities with barcodes
+
+            parts.append(Barcodes(self.barcodes))
+        return KeepTogether(parts)
+
+
+class _Signatures(Table):
+    """The signature lines: the labels are text, the lines to sign on are artifacts."""
+
+    def _drawLines(self) -> None:  # noqa: N802 - ReportLab's name
+        with artifact(self.canv):
+            super()._drawLines()  # type: ignore[misc]  # ReportLab's own, not in its stubs

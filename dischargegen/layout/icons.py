@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from reportlab.platypus import Flowable
 from ..errors import RenderError
 from .direction import is_mirrored, upright
 from .styles import EMERGENCY
+from .tagging import Element, artifact, content
 
 ICONS_DIR = Path(__file__).resolve().parent.parent / "icons"
 if not ICONS_DIR.is_dir():  # running from a source checkout
@@ -131,6 +134,16 @@ def _prohibition(canv: Canvas, size: float) -> None:
         canv.circle(r, r, r - ring / 2 - size * 0.01, stroke=1, fill=0)
         k = (r - ring) * 0.7071
         canv.line(r - k, r + k, r + k, r - k)
+
+
+@contextmanager
+def pictogram(canv: Canvas, beside: Flowable) -> Iterator[None]:
+    """A pictogram drawn inside is a Figure whose alternative text is the text it stands for (the
+    heading, title or item beside it: in the handout's language, as printed); an artifact when
+    that text is empty."""
+    alt = str(getattr(beside, "plain", ""))
+    with content(canv, Element("Figure", alt=alt)) if alt else artifact(canv):
+        yield
 
 
 class Icon(Flowable):

@@ -9,6 +9,7 @@ of its first block; ``Beside`` sets an icon to the left of a flowable (a heading
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import NamedTuple
 
 from reportlab.lib.colors import Color, black
@@ -16,7 +17,8 @@ from reportlab.platypus import Flowable
 from reportlab.platypus.doctemplate import ActionFlowable
 
 from .fonts import draw_text
-from .icons import draw_icon
+from .icons import draw_icon, pictogram
+from .tagging import Element, artifact, structure
 
 MIN_TOGETHER = 2  # items a list keeps together on each side of a page break
 CHECK = "\x00check"  # the marker of a checklist item: an empty square to tick
@@ -40,6 +42,11 @@ class Item(NamedTuple):
     para: Flowable  # a Paragraph, or the part of one left by a split
     icon: str | None  # the icon drawn for the bullet, CHECK for a box to tick, or None for a bullet
     first: bool = True  # False for the rest of an item split across pages (no bullet)
+    element: Element | None = None  # the item (LI) in a tagged PDF; made with the list
+
+
+def _item_element() -> Element:
+    return Element("LI", kids=[Element("LBody", placed=True)])
 
 
 class ItemList(Flowable):
@@ -47,7 +54,9 @@ class ItemList(Flowable):
 
     def __init__(self, items: list[Item], size: float, gap: float, space_after: float) -> None:
         super().__init__()
-        self.items, self.size, self.gap = items, size, gap
+        self.items = [item if item.element else item._replace(element=_item_element()) for item in items]
+        self.size, self.gap = size, gap
+        self.element = Element("L")  # a split list hands it to both parts
         self.icon_size = size * 1.6
         self.has_icons = any(item.icon and item.icon != CHECK for item in items)
         self.indent = self.icon_size + size * 0.5 if self.has_icons else size * 1.2
@@ -81,37 +90,50 @@ class ItemList(Flowable):
                 return self._split_first_item(available_width, available_height)
         if not k:
             return []  # the whole list moves to the next page
-        head = ItemList(self.items[:k], self.size, self.gap, 0)
-        return [head, ItemList(self.items[k:], self.size, self.gap, self.spaceAfter)]
+        return self._parts(self.items[:k], self.items[k:])
+
+    def _parts(self, first: list[Item], rest: list[Item]) -> list[Flowable]:
+        head, tail = ItemList(first, self.size, self.gap, 0), ItemList(rest, self.size, self.gap, self.spaceAfter)
+        head.element = tail.element = self.element
+        return [head, tail]
 
     def _split_first_item(self, width: float, height: float) -> list[Flowable]:
         first, rest = self.items[0], self.items[1:]
         parts = first.para.split(width - self.indent, height)
         if len(parts) < 2:
             return []
-        head = ItemList([first._replace(para=parts[0])], self.size, self.gap, 0)
-        tail = [Item(p, first.icon, first=False) for p in parts[1:]]
-        return [head, ItemList([*tail, *rest], self.size, self.gap, self.spaceAfter)]
+        tail = [first._replace(para=p, first=False) for p in parts[1:]]
+        return self._parts([first._replace(para=parts[0])], [*tail, *rest])
 
     def draw(self) -> None:
         if not self._heights:
             self.wrap(self.width, 1e6)
         top = self.height
         self.canv.setFillColor(black)
-        for item, h in zip(self.items, self._heights, strict=True):
-            font_size = float(getattr(item.para, "style").fontSize)  # noqa: B009 - a Paragraph or a part of one
-            if item.first and item.icon == CHECK:  # a square drawn as a shape: no font needs a box glyph
-                side = font_size * 0.8
+        with structure(self.canv, self.element):
+            for item, h in zip(self.items, self._heights, strict=True):
+                assert item.element is not None  # made with the list
+                with structure(self.canv, item.element), structure(self.canv, item.element.parts()[0]):  # LI, LBody
+                    self._draw_item(item, top)
+                top -= h + self.gap
+
+    def _draw_item(self, item: Item, top: float) -> None:
+        """The item's bullet, check box or pictogram, then its text."""
+        font_size = float(getattr(item.para, "style").fontSize)  # noqa: B009 - a Paragraph or a part of one
+        if item.first and item.icon == CHECK:  # a square drawn as a shape: no font needs a box glyph
+            side = font_size * 0.8
+            with artifact(self.canv):
                 self.canv.setLineWidth(1)
                 self.canv.setStrokeColor(black)
                 self.canv.rect(0, top - font_size * 0.95, side, side, stroke=1, fill=0)
-            elif item.first and item.icon:
+        elif item.first and item.icon:
+            with pictogram(self.canv, item.para):
                 draw_icon(self.canv, item.icon, 0, top - self.icon_size, self.icon_size)
-            elif item.first:
-                x = self.icon_size / 2 if self.has_icons else self.size * 0.3
+        elif item.first:
+            x = self.icon_size / 2 if self.has_icons else self.size * 0.3
+            with artifact(self.canv):
                 draw_text(self.canv, x, top - font_size, "\u2022", font_size, align="center")
-            item.para.drawOn(self.canv, self.indent, top - item.para.height)
-            top -= h + self.gap
+        item.para.drawOn(self.canv, self.indent, top - item.para.height)
 
 
 class HeadWith(Flowable):
@@ -173,7 +195,8 @@ class Beside(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        draw_icon(self.canv, self.icon, 0, self.height - self.size, self.size)
+        with pictogram(self.canv, self.inner):
+            draw_icon(self.canv, self.icon, 0, self.height - self.size, self.size)
         _, h = self.inner.wrapOn(self.canv, self.width - self.size - self.gap, self.height)
         # a one-line title sits in the middle of the icon; a longer one starts at its top
         y = (self.height - h) / 2 if h < self.size else self.height - h
@@ -204,6 +227,8 @@ class Box(Flowable):
         self.color, self.background = color, background
         self.titled, self.may_split, self.anchor = titled, may_split, anchor
         self._placed: list[tuple[Flowable, float]] = []  # each flowable and its height
+        self.element = Element("Sect")  # a split box hands it to both parts
+        self.repeated = False  # the title at the top is the one on the page before, repeated
 
     def _gap(self, before: Flowable, after: Flowable) -> float:
         return max(before.getSpaceAfter(), after.getSpaceBefore())
@@ -250,23 +275,33 @@ class Box(Flowable):
         first = Box(taken, self.pad, self.border, self.color, self.background, self.titled, anchor=self.anchor)
         again = Box([*title, *rest], self.pad, self.border, self.color, self.background, self.titled, True)
         again.spaceAfter = self.spaceAfter
+        first.element = again.element = self.element
+        first.repeated, again.repeated = self.repeated, bool(title)
         return [first, again]
 
     def draw(self) -> None:
         canv, half = self.canv, self.border / 2
         if self.anchor:  # made an outline entry when the page is written (pages.numbered_canvas)
             canv.__dict__.setdefault("_anchors", []).append(self.anchor)
-        canv.setLineWidth(self.border)
-        canv.setStrokeColor(self.color)
-        if self.background is not None:
-            canv.setFillColor(self.background)
-        canv.rect(
-            half, half, self.width - self.border, self.height - self.border, stroke=1, fill=int(bool(self.background))
-        )
+        with artifact(canv):
+            canv.setLineWidth(self.border)
+            canv.setStrokeColor(self.color)
+            if self.background is not None:
+                canv.setFillColor(self.background)
+            canv.rect(
+                half,
+                half,
+                self.width - self.border,
+                self.height - self.border,
+                stroke=1,
+                fill=int(bool(self.background)),
+            )
         canv.setFillColor(black)
         top = self.height - self.pad * 0.6 - half
-        for i, (flowable, h) in enumerate(self._placed):
-            if i:
-                top -= max(self._placed[i - 1][0].getSpaceAfter(), flowable.getSpaceBefore())
-            flowable.drawOn(canv, self.pad + half, top - h)
-            top -= h
+        with structure(canv, self.element):
+            for i, (flowable, h) in enumerate(self._placed):
+                if i:
+                    top -= max(self._placed[i - 1][0].getSpaceAfter(), flowable.getSpaceBefore())
+                with artifact(canv, "Pagination") if i == 0 and self.repeated else nullcontext():
+                    flowable.drawOn(canv, self.pad + half, top - h)
+                top -= h

@@ -26,6 +26,7 @@ from ..model import PageSize
 from .direction import mirror_page
 from .fonts import BODY, Label, draw_labels, text_width
 from .styles import RULE, Styles
+from .tagging import Tagger, artifact
 from .text import Line, break_lines
 
 PAGE_SIZES = {PageSize.LETTER: LETTER, PageSize.A4: A4}
@@ -218,16 +219,18 @@ class Part(NamedTuple):
     page: Geometry
 
 
-def numbered_canvas(parts: list[Part], counts: list[int]) -> type[Canvas]:
+def numbered_canvas(parts: list[Part], counts: list[int], tagger: Tagger | None = None) -> type[Canvas]:
     """A canvas class that holds pages back until the end, so each can say "Page N of M", counted
     within its part (the translation's pages, then the English copy's); ``counts`` is filled with
     each part's pages when the PDF is saved. A page's anchors (:class:`.lists.Box`) become entries
-    of the PDF's outline as it is written (a page held back has no place in the PDF yet)."""
+    of the PDF's outline as it is written (a page held back has no place in the PDF yet). With a
+    ``tagger`` the pages are tagged (:mod:`.tagging`): the header and footer as artifacts."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._held: list[dict[str, Any]] = []
+            self._tagger = tagger
 
         def showPage(self) -> None:  # noqa: N802 - ReportLab's name
             self._held.append(dict(self.__dict__))
@@ -256,24 +259,29 @@ def numbered_canvas(parts: list[Part], counts: list[int]) -> type[Canvas]:
             gap = style.fontSize
             name_width = usable if page.stacked else usable - right - gap
             margin = page.margin
-            self._text(frame.header_left, style, margin, page.header_top, name_width, bold=True)
-            self._text(
-                frame.header_right,
-                style,
-                width - margin - right,
-                page.ids_top,
-                right,
-                "right" if not page.stacked else "left",
-            )
-            self.setStrokeColor(RULE)
-            self.setLineWidth(0.6)
-            self.line(margin, page.header_rule, width - margin, page.header_rule)
-            self.line(margin, page.footer_rule, width - margin, page.footer_rule)
-            label = page.label_width
-            self._text(frame.footer_left, style, margin, page.footer_top, usable - label - gap)
-            self._text(frame.page_label(number, pages), style, width - margin - label, page.footer_top, label, "right")
+            with artifact(self, "Pagination", "Header"):
+                self._text(frame.header_left, style, margin, page.header_top, name_width, bold=True)
+                self._text(
+                    frame.header_right,
+                    style,
+                    width - margin - right,
+                    page.ids_top,
+                    right,
+                    "right" if not page.stacked else "left",
+                )
+                self.setStrokeColor(RULE)
+                self.setLineWidth(0.6)
+                self.line(margin, page.header_rule, width - margin, page.header_rule)
+            with artifact(self, "Pagination", "Footer"):
+                self.line(margin, page.footer_rule, width - margin, page.footer_rule)
+                label = page.label_width
+                self._text(frame.footer_left, style, margin, page.footer_top, usable - label - gap)
+                self._text(
+                    frame.page_label(number, pages), style, width - margin - label, page.footer_top, label, "right"
+                )
             if frame.sample_mark:
-                self._sample_mark(frame.sample_mark, width, page.height, page.margin)
+                with artifact(self, "Pagination", "Watermark"):
+                    self._sample_mark(frame.sample_mark, width, page.height, page.margin)
 
         def _sample_mark(self, mark: str, width: float, height: float, side: float) -> None:
             """The sample mark up the middle of each side margin, outside the text and frame (pages

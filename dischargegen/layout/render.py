@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from reportlab.platypus import BaseDocTemplate, Flowable, Image, NextPageTemplate, PageBreak, PageTemplate
 
@@ -26,26 +27,66 @@ from .pages import (
     unbreakable,
 )
 from .styles import styles
+from .tagging import Element, Opening, Tagger, artifact
+
+if TYPE_CHECKING:
+    from .barcodes import BarcodeValues
 
 
-def render(documents: Sequence[Document], handout: Handout, options: RenderOptions) -> bytes:
+class Laid(NamedTuple):
+    """The layout stage's result: the PDF, and its structure when it is tagged (the ``Document``
+    element, in reading order, for the post-processing stage to write: :mod:`.tagging`)."""
+
+    pdf: bytes
+    structure: Element | None = None
+
+
+def render(
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, *, document_id: str | None = None
+) -> bytes:
     """Lay out ``documents`` (the handout's tree; a draft translation's, then the English one's)
-    on the handout's pages, each part numbering its own pages; returns the PDF. A part that runs
-    over the pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact."""
-    pdf, counts = _build(documents, handout, options, [False] * len(documents))
+    on the handout's pages, each part numbering its own pages; returns the PDF. The facility's
+    barcodes (the QR code: ``document_id``) go under the signatures. A part that runs over the
+    pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact."""
+    return _render(documents, handout, options, False, document_id).pdf
+
+
+def render_tagged(
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, *, document_id: str | None = None
+) -> Laid:
+    """As :func:`render`, the content marked for its structure (:mod:`.tagging`), and the structure."""
+    return _render(documents, handout, options, True, document_id)
+
+
+def _render(
+    documents: Sequence[Document], handout: Handout, options: RenderOptions, tagged: bool, document_id: str | None
+) -> Laid:
+    barcodes = None
+    if handout.facility.barcodes.any:
+        from .barcodes import barcode_values  # deferred for start-up speed: only facilities with barcodes
+
+        barcodes = barcode_values(handout, document_id)
+    tagger = Tagger(Element("Document")) if tagged else None
+    pdf, counts = _build(documents, handout, options, [False] * len(documents), tagger, barcodes)
     over = [
         count > page_budget(options.large_print, document.language != SOURCE_LANGUAGE)
         for count, document in zip(counts, documents, strict=True)
     ]
     if any(over):
-        pdf, _ = _build(documents, handout, options, over)
-    return pdf
+        tagger = Tagger(Element("Document")) if tagged else None  # the first layout's marks are gone with it
+        pdf, _ = _build(documents, handout, options, over, tagger, barcodes)
+    return Laid(pdf, tagger.root if tagger else None)
 
 
 def _build(
-    documents: Sequence[Document], handout: Handout, options: RenderOptions, compact: list[bool]
+    documents: Sequence[Document],
+    handout: Handout,
+    options: RenderOptions,
+    compact: list[bool],
+    tagger: Tagger | None = None,
+    barcodes: BarcodeValues | None = None,
 ) -> tuple[bytes, list[int]]:
-    """The PDF of the parts, and each part's pages."""
+    """The PDF of the parts, and each part's pages; marked for its structure with a ``tagger``."""
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
     first = documents[0]
     buffer = io.BytesIO()
@@ -65,15 +106,17 @@ def _build(
     parts: list[Part] = []
     flowables: list[Flowable] = []
     for number, document in enumerate(documents):
-        part, templates, story = _part(document, handout, options, page_size, number, compact[number])
+        part, templates, story = _part(document, handout, options, page_size, number, compact[number], barcodes)
         parts.append(part)
         doc.addPageTemplates(templates)
         if number:
             flowables += [NextPageTemplate(first_template(number)), PageBreak()]
+            if tagger is not None:
+                flowables.append(Opening(Element("Part", lang=document.language)))
         flowables += story
     counts: list[int] = []
     try:
-        doc.build(flowables, canvasmaker=numbered_canvas(parts, counts))
+        doc.build(flowables, canvasmaker=numbered_canvas(parts, counts, tagger))
     except RenderError:
         raise
     except Exception as exc:  # ReportLab reports layout failures as bare exceptions
@@ -88,6 +131,7 @@ def _part(
     page_size: tuple[float, float],
     number: int,
     compact: bool,
+    barcodes: BarcodeValues | None,
 ) -> tuple[Part, list[PageTemplate], list[Flowable]]:
     """One handout's frame, page templates and flowables."""
     attrs = document.tree.attrs
@@ -102,7 +146,7 @@ def _part(
         sample_mark=attrs["sample_label"] if options.sample and attrs.get("sample_label") else None,
     )
     region = getattr(handout.facility, "region", None)  # the calendar's first weekday follows it
-    head, rest = Builder(style, document.language, region).handout(document.tree)
+    head, rest = Builder(style, document.language, region, barcodes).handout(document.tree)
     if handout.facility.logo:
         head.insert(0, _logo(handout.facility.logo, style.size * 4))
     page = geometry(frame, style, page_size)
@@ -115,7 +159,7 @@ class _Logo(Image):
     """The facility's logo: a picture, the right way round on a mirrored page too."""
 
     def draw(self) -> None:
-        with upright(self.canv, 0, self.drawWidth):
+        with artifact(self.canv), upright(self.canv, 0, self.drawWidth):
             super().draw()
 
 

@@ -17,6 +17,18 @@ from reportlab.platypus import Flowable
 from ..content.document import Node
 from .fonts import text_width
 from .styles import RULE, SHADE, Styles
+from .tagging import Element, artifact, structure
+
+
+def row_elements(cells: Sequence[Sequence[object]], header: int = 0, scope: str = "Column") -> list[Element]:
+    """A tagged table's rows (TR), each with its cells: header cells (TH) in the first ``header``
+    rows, or, with ``scope`` Row, the first cell of each row."""
+
+    def cell(r: int, c: int) -> Element:
+        heads = r < header if scope == "Column" else c == 0
+        return Element("TH", scope=scope, placed=True) if heads else Element("TD", placed=True)
+
+    return [Element("TR", kids=[cell(r, c) for c in range(len(row))]) for r, row in enumerate(cells)]
 
 
 class WriteIn(Flowable):
@@ -31,9 +43,10 @@ class WriteIn(Flowable):
         return available_width, self.height
 
     def draw(self) -> None:
-        self.canv.setStrokeColor(colors.black)
-        self.canv.setLineWidth(0.8)
-        self.canv.line(0, 1, self.width, 1)
+        with artifact(self.canv):
+            self.canv.setStrokeColor(colors.black)
+            self.canv.setLineWidth(0.8)
+            self.canv.line(0, 1, self.width, 1)
 
 
 def rows_that_fit(heights: list[float], room: float) -> int:
@@ -53,11 +66,19 @@ class Pairs(Flowable):
     PAD = 2.0  # above the text and to the left of it
     GAP = 6.0  # to the right of a label
 
-    def __init__(self, rows: Sequence[tuple[Flowable, Flowable]], label_width: float, space: float) -> None:
+    def __init__(
+        self,
+        rows: Sequence[tuple[Flowable, Flowable]],
+        label_width: float,
+        space: float,
+        tags: list[Element] | None = None,
+    ) -> None:
         super().__init__()
         self.rows, self.label_width = list(rows), label_width  # label_width: the longest label's
         self.spaceAfter = space
         self._heights: list[float] = []
+        self.element = Element("Table")  # a label (TH, its row's header) and a value (TD) a row
+        self.tags = tags or row_elements(self.rows, scope="Row")
 
     def _columns(self, width: float) -> tuple[float, float]:
         label = min(max(self.label_width, width * 0.25), width * 0.42)
@@ -78,19 +99,27 @@ class Pairs(Flowable):
         k = rows_that_fit(self._heights, available_height)
         if k in (0, len(self.rows)):
             return []  # not one row fits here (or all do): the whole block moves
-        first = Pairs(self.rows[:k], self.label_width, 0)
-        return [first, Pairs(self.rows[k:], self.label_width, self.spaceAfter)]
+        first = Pairs(self.rows[:k], self.label_width, 0, self.tags[:k])
+        rest = Pairs(self.rows[k:], self.label_width, self.spaceAfter, self.tags[k:])
+        first.element = rest.element = self.element
+        return [first, rest]
 
     def draw(self) -> None:
         label, _ = self._columns(self.width)
         canv, top = self.canv, self.height
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
-        for (left, right), h in zip(self.rows, self._heights, strict=True):
-            left.drawOn(canv, self.PAD, top - self.PAD - left.height)
-            right.drawOn(canv, label + self.PAD, top - self.PAD - right.height)
-            top -= h
-            canv.line(0, top, self.width, top)
+        with structure(canv, self.element):
+            for (left, right), h, row in zip(self.rows, self._heights, self.tags, strict=True):
+                with structure(canv, row):
+                    head, value = row.parts()
+                    with structure(canv, head):
+                        left.drawOn(canv, self.PAD, top - self.PAD - left.height)
+                    with structure(canv, value):
+                        right.drawOn(canv, label + self.PAD, top - self.PAD - right.height)
+                top -= h
+                with artifact(canv):
+                    canv.line(0, top, self.width, top)
 
 
 WRITE_IN_EM = 8.0  # the width an empty (write-in) cell asks for, in ems
@@ -128,10 +157,20 @@ class Grid(Flowable):
     at the top of each page it goes on to. Set directly rather than as a ReportLab Table: the
     medicine table is on every handout."""
 
-    def __init__(self, cells: list[list[Flowable | None]], header: int, widths: list[float], pad: float) -> None:
+    def __init__(
+        self,
+        cells: list[list[Flowable | None]],
+        header: int,
+        widths: list[float],
+        pad: float,
+        tags: list[Element] | None = None,
+    ) -> None:
         super().__init__()
         self.cells, self.header, self.widths, self.pad = cells, header, widths, pad
         self._heights: list[float] = []
+        self.element = Element("Table")  # a split table hands it to both parts
+        self.tags = tags or row_elements(cells, header)  # each row's TR, with its TH or TD cells
+        self.repeated = False  # the header rows are those of the page before, repeated
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self._heights = [
@@ -154,29 +193,41 @@ class Grid(Flowable):
         k = rows_that_fit(self._heights, available_height)
         if k <= self.header or k == len(self.cells):
             return []  # not the header and a row: the table moves to the next page
-        head = self.cells[: self.header]
-        return [
-            Grid(self.cells[:k], self.header, self.widths, self.pad),
-            Grid(head + self.cells[k:], self.header, self.widths, self.pad),
-        ]
+        head, tags = self.cells[: self.header], self.tags[: self.header]
+        first = Grid(self.cells[:k], self.header, self.widths, self.pad, self.tags[:k])
+        rest = Grid(head + self.cells[k:], self.header, self.widths, self.pad, tags + self.tags[k:])
+        first.element = rest.element = self.element
+        first.repeated, rest.repeated = self.repeated, True
+        return [first, rest]
 
     def draw(self) -> None:
         canv, pad = self.canv, self.pad
         edges = [sum(self.widths[:i]) for i in range(len(self.widths) + 1)]
         if self.header:
-            canv.setFillColor(SHADE)
-            shaded = sum(self._heights[: self.header])
-            canv.rect(0, self.height - shaded, self.width, shaded, stroke=0, fill=1)
+            with artifact(canv):
+                canv.setFillColor(SHADE)
+                shaded = sum(self._heights[: self.header])
+                canv.rect(0, self.height - shaded, self.width, shaded, stroke=0, fill=1)
         top = self.height
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.6)
         rules = []
-        for row, h in zip(self.cells, self._heights, strict=True):
-            for cell, x in zip(row, edges, strict=False):
-                if cell is not None:
-                    cell.drawOn(canv, x + pad, top - pad * 0.6 - cell.height)
-            top -= h
-            rules.append(top)
+        with structure(canv, self.element):
+            for r, (row, h, tag) in enumerate(zip(self.cells, self._heights, self.tags, strict=True)):
+                repeated = self.repeated and r < self.header
+                with artifact(canv, "Pagination") if repeated else structure(canv, tag):
+                    for cell, x, cell_tag in zip(row, edges, tag.parts(), strict=False):
+                        with structure(canv, cell_tag):
+                            if cell is not None:
+                                cell.drawOn(canv, x + pad, top - pad * 0.6 - cell.height)
+                top -= h
+                rules.append(top)
+        with artifact(canv):
+            self._rules(edges, rules)
+
+    def _rules(self, edges: list[float], rules: list[float]) -> None:
+        """The lines between rows and columns, under the header and around the table."""
+        canv = self.canv
         for y in rules[:-1]:
             canv.line(0, y, self.width, y)
         for x in edges[1:-1]:

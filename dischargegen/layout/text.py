@@ -20,9 +20,12 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..content.document import Run
+from ..languages import DIRECTION_CONTROLS
 from .fonts import BODY, Label, draw_labels, text_width
+from .tagging import Element, content
 
 BLANK_INCHES = 2.2  # a write-in line is at least 2 inches long
+_NO_CONTROLS = dict.fromkeys(map(ord, DIRECTION_CONTROLS))
 # Han, kana and CJK punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms: lines may
 # break around each such character.
 _CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -150,6 +153,7 @@ class Text(Flowable):
         self._line_width = math.inf if breaks else sum(text_width(t, font, b) for t, b in self._pieces)
         self._lines: dict[float, list[Line]] = {}  # by width
         self._part = lines  # a part of a split text: its width and lines, already set
+        self.element = Element("P")  # in a tagged PDF: a paragraph, unless made a heading
 
     @property
     def line_width(self) -> float:
@@ -192,9 +196,21 @@ class Text(Flowable):
         rest = Text(self.runs, self.style, self.bold, (available_width, lines[fit:]))
         first.spaceAfter, rest.spaceBefore = 0, 0
         first.right_to_left = rest.right_to_left = self.right_to_left
+        first.element = rest.element = self.element  # one paragraph on two pages
         return [first, rest]
 
+    @property
+    def plain(self) -> str:
+        """The text as read (a pictogram's alternative text, when it stands for this text), without
+        the controls that order it for display."""
+        text = "".join(" " if piece == "\n" else piece for piece, _ in self._pieces)
+        return " ".join(text.translate(_NO_CONTROLS).split())
+
     def draw(self) -> None:
+        with content(self.canv, self.element):
+            self._draw()
+
+    def _draw(self) -> None:
         lines = [self._pieces] if self.one_line(self.width) else self.lines(self.width)
         font, leading, color = self.style.fontSize, self.style.leading, self.style.textColor
         labels = [  # each on its baseline, as a Paragraph sets it

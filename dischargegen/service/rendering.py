@@ -69,13 +69,14 @@ def init_worker(config_path: str | None, templates_dir: str | None) -> None:
         api.render_pdf(api.make_handout(WARM_UP, settings), settings)
 
 
-def _made(pdf: bytes, handout: api.Handout, writeback: bytes | None, filename: str | None = None) -> Made:
+def _made(pdf: bytes, handout: api.Handout, writeback: bytes | None, options: api.RenderOptions) -> Made:
+    identifier = api.document_id(handout, _STATE["settings"], options)
     return Made(
         pdf=pdf,
         writeback=writeback,
         procedure=handout.procedure,
         mrn=handout.patient.mrn,
-        document_id=api.document_id(pdf),
+        document_id=identifier.removeprefix("urn:uuid:"),
         warnings=handout.warnings,
     )
 
@@ -100,9 +101,11 @@ def from_facts(facts: Mapping[str, Any], large_print: bool, output: str) -> Made
     settings: api.Settings = _STATE["settings"]
     try:
         handout = api.make_handout(facts, settings)
-        pdf = api.render_pdf(handout, settings, api.RenderOptions(large_print=large_print))
-        writeback = api.document_reference_for(pdf, handout, settings) if output == "document-reference" else None
-        return _made(pdf, handout, writeback)
+        options = api.RenderOptions(large_print=large_print)
+        pdf = api.render_pdf(handout, settings, options)
+        document = output == "document-reference"
+        writeback = api.document_reference_for(pdf, handout, settings, options) if document else None
+        return _made(pdf, handout, writeback, options)
     except DischargeError as exc:
         return _failure(exc)
 
@@ -114,12 +117,13 @@ def from_record(data: bytes, kind: str, output: str, explicit: Mapping[str, Any]
     wants = api.wants(
         document_reference=output == "document-reference", bundle_out=output == "transaction", mdm=output == "mdm"
     )
+    options = api.RenderOptions()
     try:
-        out = api.convert(data, api.InputKind(kind), settings, explicit, api.RenderOptions(), wants)
+        out = api.convert(data, api.InputKind(kind), settings, explicit, options, wants)
     except DischargeError as exc:
         return _failure(exc)
     writeback = out.document_reference or out.bundle or out.mdm
-    return _made(out.pdf, out.handout, writeback)
+    return _made(out.pdf, out.handout, writeback, options)
 
 
 def prefill_from_record(data: bytes) -> Prefill | Failed:

@@ -38,6 +38,7 @@ class FiledDocument:
     title: str  # e.g. "Kyphoplasty: discharge instructions"
     language: str  # the language the handout was made in
     created: datetime  # timezone-aware
+    id: str  # the document identifier, urn:uuid:… (:mod:`dischargegen.identifiers`): the QR code carries it
 
     @property
     def sha1_base64(self) -> str:
@@ -48,20 +49,20 @@ class FiledDocument:
     def data(self) -> str:
         return base64.b64encode(self.pdf).decode("ascii")
 
-    def uuid(self, role: str) -> str:
-        """A stable id for this PDF in a role (document, binary): same bytes, same id."""
-        return document_uuid(self.pdf, role)
+    @property
+    def binary_id(self) -> str:
+        """A stable id for the PDF's bytes (the Binary that holds them): same bytes, same id."""
+        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'binary:{hashlib.sha1(self.pdf).hexdigest()}')}"
 
 
-def document_uuid(pdf: bytes, role: str = "document") -> str:
-    """The id a PDF's DocumentReference, MDM^T02 and audit line carry: same bytes, same id."""
-    return str(uuid.uuid5(_NAMESPACE, f"{role}:{hashlib.sha1(pdf).hexdigest()}"))
-
-
-def document_for(pdf: bytes, handout: Handout, title: str, created: datetime | None = None) -> FiledDocument:
-    """The document to file for ``pdf``, created at ``created`` (default: now)."""
+def document_for(
+    pdf: bytes, handout: Handout, title: str, document_id: str, created: datetime | None = None
+) -> FiledDocument:
+    """The document to file for ``pdf`` under ``document_id``, created at ``created`` (default: now)."""
     when = created or datetime.now(UTC).replace(microsecond=0)
-    return FiledDocument(pdf=pdf, title=f"{title}: discharge instructions", language=handout.language, created=when)
+    return FiledDocument(
+        pdf=pdf, title=f"{title}: discharge instructions", language=handout.language, created=when, id=document_id
+    )
 
 
 def _instant(moment: datetime) -> str:
@@ -84,7 +85,7 @@ def document_reference(document: FiledDocument, context: FhirContext, *, url: st
         attachment["url"] = url
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
-        "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{document.uuid('document')}"},
+        "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": document.id},
         "status": "current",
         "docStatus": "final",
         "type": {"coding": [INSTRUCTIONS], "text": "Discharge instructions"},
@@ -110,7 +111,7 @@ def document_reference(document: FiledDocument, context: FhirContext, *, url: st
 
 def transaction_bundle(document: FiledDocument, context: FhirContext) -> dict[str, Any]:
     """A transaction Bundle: POST Binary (the PDF), POST DocumentReference (``url`` -> the Binary)."""
-    binary_url = f"urn:uuid:{document.uuid('binary')}"
+    binary_url = document.binary_id
     binary = {
         "resourceType": "Binary",
         "contentType": "application/pdf",
@@ -124,7 +125,7 @@ def transaction_bundle(document: FiledDocument, context: FhirContext) -> dict[st
         "entry": [
             {"fullUrl": binary_url, "resource": binary, "request": {"method": "POST", "url": "Binary"}},
             {
-                "fullUrl": f"urn:uuid:{document.uuid('document')}",
+                "fullUrl": document.id,
                 "resource": reference,
                 "request": {"method": "POST", "url": "DocumentReference"},
             },

@@ -48,7 +48,7 @@ def mdm_t02(
     seps = context.separators
     f, c = seps[0], seps[1]
     when = hl7_time(document.created)
-    doc_id = document.uuid("document")
+    doc_id = document.id.removeprefix("urn:uuid:")
     control = control_id or doc_id.replace("-", "")[:20]
     kind, subtype = ED_TYPES[ed_type]
     payload = "".join(document.data.split())  # no whitespace inside the ED data

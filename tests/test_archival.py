@@ -1,0 +1,292 @@
+"""Archival and accessible PDFs (issue 11): what a validator, a screen reader and a reader see.
+
+The matrix runs in this one process: every procedure x cause x print size x fact set that
+``templates check`` renders, in every language the catalog ships (found, not listed), checked
+by ``page-validation`` for PDF/A-2u and PDF/UA-1; and the PDFs inside the write-back documents
+made from the EHR fixtures.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import page
+import pikepdf
+import pytest
+from pdfcheck import pdf_text
+from PIL import Image, ImageChops
+
+from dischargegen.api import (
+    RenderOptions,
+    Settings,
+    convert,
+    layout_pdf,
+    make_documents,
+    make_handout,
+    render_pdf,
+    wants,
+)
+from dischargegen.config import load_config
+from dischargegen.errors import ConfigError
+from dischargegen.model import InputKind, PdfProfile
+from dischargegen.qa.samples import Variant, sample_handout, variants
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARCHIVAL = ("2u", "ua1")
+FULL = Variant(None, True, False)
+
+
+def failures(pdf: bytes, profiles: tuple[str, ...] = ARCHIVAL) -> list[str]:
+    """Every rule ``page-validation`` finds failed, as "profile RULE: message"."""
+    found = []
+    for profile in profiles:
+        report = page.validate_pdf_bytes(pdf, profile=profile)
+        found += [f"{profile} {failure.rule_id}: {failure.message}" for failure in report.failures]
+    return found
+
+
+def shipped(settings: Settings) -> list[tuple[str, str]]:
+    """(procedure, language) for every template the catalog ships."""
+    return [(p.id, language) for p in settings.catalog.procedures.values() for language in p.languages]
+
+
+def test_every_variant_in_every_shipped_language_is_pdfa_2u_and_pdfua_1(settings: Settings) -> None:
+    failed: dict[str, list[str]] = {}
+    checked = 0
+    for procedure_id, language in shipped(settings):
+        procedure = settings.catalog.get(procedure_id)
+        for variant in variants(procedure):
+            handout = sample_handout(procedure, language, variant, settings)
+            pdf = render_pdf(handout, settings, RenderOptions(large_print=variant.large_print))
+            checked += 1
+            found = failures(pdf)
+            if found:
+                failed[f"{procedure_id} {language} {variant.name}"] = found
+    assert checked >= 2 * 16 * len(settings.catalog.get("kyphoplasty").languages)
+    assert failed == {}
+
+
+def _payloads(outputs: object) -> dict[str, bytes]:
+    """The PDFs inside a conversion's write-back documents, decoded."""
+    found: dict[str, bytes] = {}
+    docref = getattr(outputs, "document_reference", None)
+    if docref:
+        found["DocumentReference"] = base64.b64decode(json.loads(docref)["content"][0]["attachment"]["data"])
+    bundle = getattr(outputs, "bundle", None)
+    if bundle:
+        binary = json.loads(bundle)["entry"][0]["resource"]
+        found["Bundle Binary"] = base64.b64decode(binary["data"])
+    mdm = getattr(outputs, "mdm", None)
+    if mdm:
+        obx = next(s for s in mdm.decode("utf-8").split("\r") if s.startswith("OBX"))
+        found["MDM OBX-5"] = base64.b64decode(obx.split("|")[5].split("^")[4], validate=True)
+    return found
+
+
+def test_the_pdfs_in_the_write_back_documents_of_the_ehr_fixtures_pass(settings: Settings) -> None:
+    failed: dict[str, list[str]] = {}
+    checked = 0
+    cases = [(path, InputKind.FHIR) for path in sorted((FIXTURES / "fhir" / "valid").glob("*.json"))]
+    cases += [(path, InputKind.HL7) for path in sorted((FIXTURES / "hl7" / "valid").glob("*.hl7"))]
+    for path, kind in cases:
+        explicit = {"procedure": "kyphoplasty", "date": "2026-11-24"} if "no-pr1" in path.name else {}
+        outputs = convert(path.read_bytes(), kind, settings, explicit, RenderOptions(), wants(True, True, True))
+        payloads = _payloads(outputs)
+        assert len(payloads) == (2 if kind == InputKind.FHIR else 1), path.name
+        for what, pdf in payloads.items():
+            assert pdf == outputs.pdf
+            checked += 1
+            found = failures(pdf)
+            if found:
+                failed[f"{path.name} {what}"] = found
+    assert checked == 2 * 3 + 6
+    assert failed == {}
+
+
+def test_pdfa_2b_profile_passes_2b_and_claims_b(settings: Settings) -> None:
+    handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "cause": "osteoporosis"}, settings)
+    pdf = render_pdf(handout, settings, RenderOptions(pdf_profile=PdfProfile.PDFA_2B))
+    assert failures(pdf, ("2b",)) == []
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        xmp = document.Root.Metadata.read_bytes()
+    assert b"<pdfaid:conformance>B</pdfaid:conformance>" in xmp and b"pdfuaid:part" not in xmp
+
+
+def test_plain_is_the_layout_stage_output_untouched(settings: Settings) -> None:
+    handout = make_handout({"name": "Ann Lee", "date": "2026-11-24"}, settings)
+    options = RenderOptions(deterministic=True, pdf_profile=PdfProfile.PLAIN)
+    pdf = render_pdf(handout, settings, options)
+    assert pdf == layout_pdf(make_documents(handout, settings, options), handout, options)
+    assert b"/StructTreeRoot" not in pdf and b"/Metadata" not in pdf and b" BDC" not in pdf
+    assert failures(pdf, ("ua1",))  # the validator does tell an untagged PDF apart
+
+
+def test_pikepdf_is_imported_only_for_a_non_plain_profile() -> None:
+    script = (
+        "import sys\n"
+        "from dischargegen.api import load_settings, make_handout, render_pdf, RenderOptions, PdfProfile\n"
+        "s = load_settings()\n"
+        "h = make_handout({'name': 'Ann Lee', 'date': '2026-11-24'}, s)\n"
+        "render_pdf(h, s, RenderOptions(pdf_profile=PdfProfile.PLAIN))\n"
+        "print('pikepdf' in sys.modules)\n"
+        "render_pdf(h, s)\n"
+        "print('pikepdf' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]
+
+
+# ---- what a screen reader meets: the structure tree ------------------------------------------
+
+
+def _walk(element: pikepdf.Object, depth: int = 0) -> list[tuple[int, pikepdf.Object]]:
+    found = [(depth, element)]
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+            found += _walk(kid, depth + 1)
+    return found
+
+
+def elements(document: pikepdf.Pdf) -> list[tuple[int, str, pikepdf.Object]]:
+    """(depth, role, element) for each structure element, in reading order."""
+    return [(depth, str(e.S)[1:], e) for depth, e in _walk(document.Root.StructTreeRoot.K)]
+
+
+def test_the_structure_has_headings_in_order_lists_tables_and_figures_with_words(settings: Settings) -> None:
+    facts = {
+        "name": "Ann Lee",
+        "date": "2026-11-24",
+        "cause": "osteoporosis",
+        "medications": ["Acetaminophen 500 mg|2 pills|every 8 hours|pain"],
+    }
+    pdf = render_pdf(make_handout(facts, settings), settings)
+    document = pikepdf.open(io.BytesIO(pdf))
+    found = elements(document)
+    roles = [role for _, role, _ in found]
+    assert roles[0] == "Document" and roles[1] == "H1"
+    levels = [int(role[1]) for role in roles if re.fullmatch(r"H\d", role)]
+    assert all(b <= a + 1 for a, b in zip([1, *levels], levels, strict=False)), levels  # no level skipped
+    assert {"L", "LI", "LBody", "Table", "TR", "TH", "TD", "Sect", "Figure"} <= set(roles)
+    figures = [e for _, role, e in found if role == "Figure"]
+    assert all(str(e.get("/Alt", "")).strip() for e in figures)
+    calendar = [str(e.Alt) for e in figures if "2026" in str(e.Alt)]
+    assert calendar and "Tuesday, November 24, 2026" in calendar[0] and "Tuesday, January 5, 2027" in calendar[0]
+    headers = [e for _, role, e in found if role == "TH"]
+    assert all(str(e.A.Scope) in ("/Column", "/Row") for e in headers)
+    assert document.Root.MarkInfo.Marked is True and str(document.Root.Lang) == "en"
+    assert document.Root.ViewerPreferences.DisplayDocTitle is True
+
+
+def test_a_draft_translation_names_the_language_of_its_english_parts(settings: Settings) -> None:
+    drafts = [
+        (p.id, code) for p in settings.catalog.procedures.values() for code, t in p.translations.items() if t.draft
+    ]
+    if not drafts:
+        pytest.skip("no draft translation ships")
+    procedure, language = drafts[0]
+    handout = make_handout(
+        {"name": "Ann Lee", "date": "2026-11-24", "procedure": procedure, "language": language}, settings
+    )
+    assert handout.english_copy
+    document = pikepdf.open(io.BytesIO(render_pdf(handout, settings)))
+    found = elements(document)
+    assert str(document.Root.Lang) == language
+    notice = [e for _, role, e in found if role == "P" and str(e.get("/Lang", "")) == "en"]
+    assert notice  # the draft notice's English sentence, in the translation's part
+    parts = [e for _, role, e in found if role == "Part"]
+    assert len(parts) == 1 and str(parts[0].Lang) == "en"  # the English copy that follows the draft
+    assert [role for _, role, _ in found].count("H1") == 2
+
+
+def _structure_texts(path: Path) -> list[str]:
+    """The text of each paragraph and heading in the order of the structure tree (poppler's
+    view), but those in table cells: pdftotext reads a table a column at a time."""
+    out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
+    texts: list[str] = []
+    open_roles: list[tuple[int, str]] = []  # (indent, role) of the elements around the line
+    for line in out.splitlines():
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if not stripped or stripped.startswith("/"):
+            continue
+        while open_roles and open_roles[-1][0] >= indent:
+            open_roles.pop()
+        if not stripped.startswith('"'):
+            open_roles.append((indent, stripped.split()[0].rstrip(":")))
+            continue
+        roles = [role for _, role in open_roles]
+        if roles and re.fullmatch(r"P|H\d", roles[-1]) and "TR" not in roles:
+            texts.append(re.sub(r"\s+", "", stripped.strip('"')))
+    return [text for text in texts if text]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "zh-Hans"])
+@pytest.mark.parametrize("large_print", [True, False], ids=["large", "normal"])
+def test_reading_order_is_the_visual_order_and_pages_look_the_same(
+    settings: Settings, tmp_path: Path, language: str, large_print: bool
+) -> None:
+    facts = {"name": "Ann Lee", "date": "2026-11-24", "cause": "osteoporosis", "language": language}
+    handout = make_handout(facts, settings)
+    tagged, plain = tmp_path / "tagged.pdf", tmp_path / "plain.pdf"
+    tagged.write_bytes(render_pdf(handout, settings, RenderOptions(large_print=large_print)))
+    plain.write_bytes(render_pdf(handout, settings, RenderOptions(large_print, pdf_profile=PdfProfile.PLAIN)))
+    assert "Tagged:          yes" in subprocess.run(["pdfinfo", str(tagged)], capture_output=True, text=True).stdout
+    assert pdf_text(tagged.read_bytes()) == pdf_text(plain.read_bytes())
+    assert_looks_the_same(tagged, plain, tmp_path)
+    if not large_print:
+        return  # pdftotext's own column finding is no oracle for two columns (it wanders across them)
+    # in one column, pdftotext reads the page top to bottom; the structure must read the same way
+    seen = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(tagged), "-"], capture_output=True, text=True).stdout)
+    at = 0
+    for text in _structure_texts(tagged):
+        found = seen.find(text, at)
+        assert found >= 0, f"{text!r} is not where the page puts it (after {seen[max(0, at - 40) : at]!r})"
+        at = found + len(text)
+
+
+PIXEL_TOLERANCE = 0.001  # share of a page's pixels (at 50 dpi, grey) that may differ at all
+
+
+def assert_looks_the_same(a: Path, b: Path, folder: Path) -> None:
+    for path in (a, b):
+        subprocess.run(["pdftoppm", "-r", "50", "-gray", str(path), str(folder / path.stem)], check=True)
+    pages_a, pages_b = sorted(folder.glob(f"{a.stem}-*.pgm")), sorted(folder.glob(f"{b.stem}-*.pgm"))
+    assert len(pages_a) == len(pages_b) > 0
+    for x, y in zip(pages_a, pages_b, strict=True):
+        one, two = Image.open(x), Image.open(y)
+        assert one.size == two.size
+        histogram = ImageChops.difference(one, two).histogram()
+        assert sum(histogram[1:]) <= PIXEL_TOLERANCE * one.size[0] * one.size[1], x.name
+
+
+# ---- the option and the setting ----------------------------------------------------------------
+
+
+def test_facility_config_chooses_the_profile_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    config = tmp_path / "facility.toml"
+    config.write_text('[facility]\npdf_profile = "pdfa-2b"\n', encoding="utf-8")
+    assert load_config(config).facility.pdf_profile == PdfProfile.PDFA_2B
+    config.write_text('[facility]\npdf_profile = "pdfa-1a"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"facility\.pdf_profile"):
+        load_config(config)
+
+
+def test_the_command_line_option_wins_over_the_facility_setting(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dischargegen.cli import main
+
+    config = tmp_path / "facility.toml"
+    config.write_text('[facility]\npdf_profile = "plain"\n', encoding="utf-8")
+    base = ["make", "--name", "Ann Lee", "--date", "2026-11-24", "--config", str(config), "-o", "-"]
+    untagged = CliRunner().invoke(main, base).stdout_bytes
+    tagged = CliRunner().invoke(main, [*base, "--pdf-profile", "pdfa-2u+ua-1"]).stdout_bytes
+    assert b"/StructTreeRoot" not in untagged
+    assert b"/StructTreeRoot" in tagged and failures(tagged) == []
