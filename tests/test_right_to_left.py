@@ -139,3 +139,14 @@ def test_arabic_is_joined_and_copies_as_written(arabic_pdf: Path) -> None:
     text = re.sub("[\u200e\u200f\u202a-\u202e]", "", text)
     assert "العودة إلى المنزل بعد رأب الحدبة" in text  # the title
     assert "أو صعوبة مفاجئة في التنفس" in text  # the first sign to call 911 for (poppler moves its comma)
+
+
+def test_a_barcode_s_line_reads_the_right_way_round_in_arabic(tmp_path: Path) -> None:
+    """The Code 128 and its line of text are pictures: drawn upright on a mirrored page."""
+    (tmp_path / "c.toml").write_text('[barcode]\ncode128 = "{mrn}"\n', encoding="utf-8")
+    out = tmp_path / "ar.pdf"
+    args = ["make", "--config", str(tmp_path / "c.toml"), "--name", "محمد علي", "--mrn", "0012345"]
+    result = CliRunner().invoke(main, [*args, "--date", "2026-11-24", "--lang", "ar", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "0012345" in text and "5432100" not in text

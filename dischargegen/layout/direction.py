@@ -29,11 +29,15 @@ def is_mirrored(canv: Canvas) -> bool:
 @contextmanager
 def upright(canv: Canvas, x: float, width: float) -> Iterator[None]:
     """Draw what is between ``x`` and ``x + width`` the right way round on a mirrored page: a
-    picture, not a line of reading."""
+    picture, not a line of reading (text drawn in it, such as a barcode's line, is set as on a
+    page that is not mirrored)."""
+    mirrored = is_mirrored(canv)
     canv.saveState()
-    if is_mirrored(canv):
+    if mirrored:
         canv.transform(-1, 0, 0, 1, 2 * x + width, 0)
+        canv._mirrored = False  # type: ignore[attr-defined]
     try:
         yield
     finally:
+        canv._mirrored = mirrored  # type: ignore[attr-defined]
         canv.restoreState()
