@@ -40,6 +40,32 @@ _TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# Scripts whose words most likely belong to one language (a name in an English handout), and the
+# languages that write them: a Cyrillic word in Russian text, or a Chinese character in Japanese,
+# is no change of language.
+_SCRIPTS = (
+    (re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"), "ar", {"ar", "fa", "ur"}),
+    (re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]"), "he", {"he", "yi"}),
+    (re.compile("[\u0900-\u097f\ua8e0-\ua8ff]"), "hi", {"hi", "mr", "ne"}),
+    (re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"), "ko", {"ko"}),
+    (re.compile("[\u3040-\u30ff]"), "ja", {"ja"}),
+    (re.compile("[\u3400-\u4dbf\u4e00-\u9fff]"), "zh", {"zh", "ja", "ko"}),
+    (re.compile("[\u0400-\u04ff]"), "ru", {"ru", "uk", "be", "bg", "sr", "mk", "kk"}),
+    (re.compile("[\u0370-\u03ff]"), "el", {"el"}),
+)  # fmt: skip
+
+
+def written_in_another(text: str, language: str) -> str | None:
+    """The language ``text`` most likely is when its script is not one ``language`` is written
+    in (an Arabic name in an English handout: ``ar``), so that a screen reader can change voice;
+    None when it may be ``language`` (Latin letters, digits, Chinese characters in Japanese)."""
+    primary = language.split("-")[0]
+    for script, likely, writers in _SCRIPTS:
+        if script.search(text):
+            return None if primary in writers else likely
+    return None
+
+
 def isolated(text: str) -> str:
     """``text`` between FSI and PDI, the first-strong isolate of the Unicode bidirectional
     algorithm: it reads in its own direction, as a unit, whatever text is around it."""

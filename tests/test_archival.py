@@ -205,6 +205,18 @@ def test_a_draft_translation_names_the_language_of_its_english_parts(settings: S
     assert [role for _, role, _ in found].count("H1") == 2
 
 
+@pytest.mark.parametrize(("name", "language"), [("محمد علي", "ar"), ("Дмитрий Орлов", "ru"), ("李明", "zh")])
+def test_a_name_in_another_script_is_marked_with_its_language(settings: Settings, name: str, language: str) -> None:
+    """Whom the visit is with, in an English sentence: a screen reader is told the words' language."""
+    facts = {"name": "Ann Lee", "date": "2026-11-24", "follow_up_with": name, "phone": "617-555-0100"}
+    pdf = render_pdf(make_handout(facts, settings), settings)
+    document = pikepdf.open(io.BytesIO(pdf))
+    content = document.pages[0].Contents.read_bytes()
+    assert f"/Span <</Lang ({language})>> BDC".encode() in content
+    assert b"/Lang (en)>> BDC" not in content  # English words are not marked: the document is English
+    assert failures(pdf) == []
+
+
 def _structure_texts(path: Path) -> list[str]:
     """The text of each paragraph and heading in the order of the structure tree (poppler's
     view), but those in table cells: pdftotext reads a table a column at a time."""

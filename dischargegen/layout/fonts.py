@@ -30,8 +30,10 @@ from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import RenderError
+from ..languages import written_in_another
 from .bidi import CONTROLS, has_right_to_left, mirror, visual
 from .direction import is_mirrored
+from .tagging import language as tagged_language
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 if not FONTS_DIR.is_dir():  # running from a source checkout
@@ -367,6 +369,7 @@ def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = 
         return
     mirrored = is_mirrored(canv)
     direction = mirrored if right_to_left is None else right_to_left
+    language = tagged_language(canv)  # None unless tagged: then a run in another script says its own
     text = canv.beginText()
     font, color, stroke = ("", 0.0), None, 0.0  # stroke: the outline's width, 0 when not outlined
     for label in labels:
@@ -397,6 +400,9 @@ def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = 
                 text.setTextOrigin(left + offset, label.y)
             # what textOut writes, without the width it would measure again to move the cursor
             glyphs, shaped = _glyphs(piece, name, label.size)
+            other = written_in_another(piece.text, language) if language else None
+            if other:
+                text._code.append(f"/Span <</Lang ({other})>> BDC")  # type: ignore[attr-defined]
             spans = _spans(glyphs, piece.text, piece.right_to_left) if shaped else ((glyphs, None),)
             for drawn_glyphs, actual in spans:
                 if actual is not None:
@@ -406,6 +412,8 @@ def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = 
                 text._code.append(text._formatText(drawn_glyphs))  # type: ignore[attr-defined]  # ReportLab's own
                 if actual is not None:
                     text._code.append("EMC")  # type: ignore[attr-defined]
+            if other:
+                text._code.append("EMC")  # type: ignore[attr-defined]
             offset += advance
     canv.drawText(text)
 

@@ -66,14 +66,15 @@ def _render(
         from .barcodes import barcode_values  # deferred for start-up speed: only facilities with barcodes
 
         barcodes = barcode_values(handout, document_id)
-    tagger = Tagger(Element("Document")) if tagged else None
+    language = documents[0].language  # the catalog's /Lang; a part or a line in another says so
+    tagger = Tagger(Element("Document"), language) if tagged else None
     pdf, counts = _build(documents, handout, options, [False] * len(documents), tagger, barcodes)
     over = [
         count > page_budget(options.large_print, document.language != SOURCE_LANGUAGE)
         for count, document in zip(counts, documents, strict=True)
     ]
     if any(over):
-        tagger = Tagger(Element("Document")) if tagged else None  # the first layout's marks are gone with it
+        tagger = Tagger(Element("Document"), language) if tagged else None  # the first layout's marks are gone
         pdf, _ = _build(documents, handout, options, over, tagger, barcodes)
     return Laid(pdf, tagger.root if tagger else None)
 

@@ -58,8 +58,9 @@ class Element:
 class Tagger:
     """The structure being drawn: the root element and the elements open now."""
 
-    def __init__(self, root: Element) -> None:
+    def __init__(self, root: Element, language: str) -> None:
         self.root = root
+        self.language = language  # the document's (the catalog's /Lang)
         self.open: list[Element] = [root]
         self.artifacts = 0  # depth of artifact sequences being drawn: nothing inside is tagged
         self._next: dict[int, int] = {}  # page -> its next marked-content identifier
@@ -87,6 +88,15 @@ def tagger(canv: Canvas) -> Tagger | None:
     """The canvas's tagger, when it draws a tagged PDF and is not inside an artifact."""
     found: Tagger | None = getattr(canv, "_tagger", None)
     return found if found is not None and not found.artifacts else None
+
+
+def language(canv: Canvas) -> str | None:
+    """The language of what is being drawn, when it is tagged content: the innermost open
+    element's that names one (the English copy's ``Part``), else the document's."""
+    found = tagger(canv)
+    if found is None:
+        return None
+    return next((element.lang for element in reversed(found.open) if element.lang), found.language)
 
 
 def is_tagged(canv: Canvas) -> bool:
