@@ -24,6 +24,7 @@ import argparse
 import http.client
 import json
 import re
+import secrets
 import signal
 import statistics
 import subprocess
@@ -36,7 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = json.loads((ROOT / "tests" / "fixtures" / "readme" / "bundle.json").read_text(encoding="utf-8"))
-CONFIG = "[service]\nrate_per_minute = 1000000\n"
+CONFIG = f'[service]\nrate_per_minute = 1000000\naudit_key = "{secrets.token_hex(32)}"\n'
 
 
 def bundles(count: int) -> list[bytes]:

@@ -7,6 +7,7 @@ Without a file every facility line is left out of the handout.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -72,13 +73,21 @@ class ServiceSettings(NamedTuple):
     forward: tuple[str, int] | None = None  # MLLP: downstream host and port for the MDM^T02
     public_url: str | None = None  # the service's own URL: CDS Hooks links and JWT audience
     cds_issuers: tuple[CdsIssuer, ...] = ()
-    audit_key: str = ""  # keys the MRN hash in the audit log (HMAC-SHA256)
+    audit_key: str = ""  # keys the MRN hash in the audit log (HMAC-SHA256); `serve` needs one
+    session_secret: str = ""  # keys the form's sessions, CSRF tokens and CDS prefill links
+    max_connections: int = 100  # open HTTP connections; beyond them: 503
+    body_timeout: float = 15.0  # seconds to send a whole request body or MLLP frame, from its first byte
+    mllp_peers: tuple[str, ...] = ()  # addresses or networks allowed to send MLLP (else loopback only)
+    mllp_max_bytes: int = 1024 * 1024  # an MLLP frame over this is refused (AR) and its connection closed
+    mllp_connections: int = 16  # open MLLP connections, from all peers
 
 
 _SERVICE_KEYS = {
     "tokens", "max_request_bytes", "rate_per_minute", "render_timeout", "printers", "outbox", "forward",
-    "public_url", "cds_issuers", "audit_key",
+    "public_url", "cds_issuers", "audit_key", "session_secret", "max_connections", "body_timeout", "mllp_peers",
+    "mllp_max_bytes", "mllp_connections",
 }  # fmt: skip
+_SECRET_LENGTH = 32  # characters of session_secret and audit_key, at least
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -262,23 +271,41 @@ def _service(raw: object, path: Path, fail: Any) -> ServiceSettings:
     if not isinstance(tokens, list) or not all(isinstance(t, str) and _SHA256_HEX.match(t.lower()) for t in tokens):
         raise fail("service.tokens", "must be a list of SHA-256 hex digests (64 hex digits) of the tokens")
     values["tokens"] = tuple(t.lower() for t in tokens)
-    for key, low, high in (("max_request_bytes", 1024, 64 * 1024 * 1024), ("rate_per_minute", 1, 1_000_000)):
+    whole = (
+        ("max_request_bytes", 1024, 64 * 1024 * 1024),
+        ("rate_per_minute", 1, 1_000_000),
+        ("max_connections", 2, 100_000),
+        ("mllp_max_bytes", 1024, 64 * 1024 * 1024),
+        ("mllp_connections", 1, 10_000),
+    )
+    for key, low, high in whole:
         if key in raw:
             if not isinstance(raw[key], int) or isinstance(raw[key], bool) or not low <= raw[key] <= high:
                 raise fail(f"service.{key}", f"must be a whole number from {low} to {high}")
             values[key] = raw[key]
-    if "render_timeout" in raw:
-        timeout = raw["render_timeout"]
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 1 <= timeout <= 600:
-            raise fail("service.render_timeout", "must be a number of seconds from 1 to 600")
-        values["render_timeout"] = float(timeout)
-    for key in ("public_url", "audit_key"):
+    for key, high in (("render_timeout", 600), ("body_timeout", 300)):
+        if key in raw:
+            seconds = raw[key]
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 1 <= seconds <= high:
+                raise fail(f"service.{key}", f"must be a number of seconds from 1 to {high}")
+            values[key] = float(seconds)
+    for key in ("public_url", "audit_key", "session_secret"):
         if key in raw:
             if not isinstance(raw[key], str) or not raw[key].strip():
                 raise fail(f"service.{key}", "must be a non-empty string")
             values[key] = raw[key].strip()
+    for key in ("audit_key", "session_secret"):
+        if len(values.get(key, "x" * _SECRET_LENGTH)) < _SECRET_LENGTH:
+            raise fail(f"service.{key}", f"must be at least {_SECRET_LENGTH} random characters (openssl rand -hex 32)")
     if "public_url" in values and not values["public_url"].startswith(("https://", "http://")):
         raise fail("service.public_url", "must be an http(s) URL")
+    peers = raw.get("mllp_peers", [])
+    if not isinstance(peers, list) or not all(isinstance(p, str) for p in peers):
+        raise fail("service.mllp_peers", "must be a list of addresses or networks, such as 10.1.2.0/24")
+    try:
+        values["mllp_peers"] = tuple(str(ipaddress.ip_network(p.strip(), strict=False)) for p in peers)
+    except ValueError:
+        raise fail("service.mllp_peers", "must be a list of addresses or networks, such as 10.1.2.0/24") from None
     printers = raw.get("printers", [])
     if not isinstance(printers, list) or not all(isinstance(p, str) and p.strip() for p in printers):
         raise fail("service.printers", "must be a list of CUPS printer names")
@@ -309,6 +336,8 @@ def _service(raw: object, path: Path, fail: Any) -> ServiceSettings:
             raise fail(f"service.cds_issuers.{issuer}", f"{key_path}: not a PEM public key")
         found.append(CdsIssuer(issuer, pem))
     values["cds_issuers"] = tuple(found)
+    if found and "public_url" not in values:
+        raise fail("service.public_url", "is needed with cds_issuers (the JWT audience and the cards' links)")
     return ServiceSettings(**values)
 
 

@@ -21,6 +21,9 @@ from typing import Any, NamedTuple
 TOKEN = "ward-4-test-token"
 TOKEN_HASH = hashlib.sha256(TOKEN.encode()).hexdigest()
 AUTH = {"authorization": f"Bearer {TOKEN}"}
+SESSION_SECRET = "5e55" * 16
+AUDIT_KEY = "a0d1" * 16
+SECRETS = f'session_secret = "{SESSION_SECRET}"\naudit_key = "{AUDIT_KEY}"\n'
 START_SECONDS = 60
 
 
@@ -53,12 +56,29 @@ class Server(NamedTuple):
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def wait_for_log(self, text: str, seconds: float = 5.0) -> bool:
+        """Whether ``text`` is in the log within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while text not in self.log_text():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+def with_secrets(config: str) -> str:
+    """``config`` with the test's ``session_secret`` and ``audit_key`` in its ``[service]`` table."""
+    if "[service]\n" in config:
+        return config.replace("[service]\n", "[service]\n" + SECRETS, 1)
+    return f"[service]\n{SECRETS}{config}"
+
 
 @contextmanager
 def running(folder: Path, config: str = "", *args: str) -> Iterator[Server]:
-    """``dischargegen serve --port 0`` with ``config`` as its facility config, in ``folder``."""
+    """``dischargegen serve --port 0`` with ``config`` (and the test secrets: see
+    :func:`with_secrets`) as its facility config, in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "facility.toml").write_text(config, encoding="utf-8")
+    (folder / "facility.toml").write_text(with_secrets(config), encoding="utf-8")
     log = folder / "serve.log"
     env = {**os.environ, "XDG_DATA_HOME": str(folder / "data"), "XDG_CONFIG_HOME": str(folder / "config")}
     env.pop("DISCHARGEGEN_CONFIG", None)
@@ -90,7 +110,7 @@ def _wait(process: subprocess.Popen[bytes], log: Path) -> Server:
         assert process.poll() is None, f"serve ended: {text}"
         found = re.search(r"serving on http://127\.0\.0\.1:(\d+)/", text)
         port = int(found[1]) if found else None
-        found_mllp = re.search(r"MLLP listening on 127\.0\.0\.1:(\d+)", text)
+        found_mllp = re.search(r"MLLP listening on [\d.]+:(\d+)", text)
         mllp = int(found_mllp[1]) if found_mllp else None
         if port and ("--mllp-port" not in process.args or mllp):  # type: ignore[operator]
             server = Server("127.0.0.1", port, mllp, log)

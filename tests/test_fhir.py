@@ -57,6 +57,9 @@ INVALID = {
     "partial-procedure-date.json": ("Bundle.entry[5].resource(Procedure).performedDateTime", "not a full date"),
     "dangling-encounter.json": ("Bundle.entry[5].resource(Procedure).encounter.reference", "dangling reference"),
     "invalid-birthdate.json": ("Bundle.entry[0].resource(Patient).birthDate", "invalid under FHIR R4"),
+    # hostile shapes the readers meet before validation (each was a KeyError or AttributeError)
+    "coding-system-not-a-string.json": ("Bundle.entry[5].resource(Procedure).code.coding[0].system", "invalid"),
+    "contained-not-a-resource.json": ("Bundle.entry[6].resource(MedicationRequest).contained[0]", "invalid"),
 }
 
 

@@ -5,8 +5,10 @@ and what the logs keep (request ids and an audit line; no patient data)."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +17,10 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pdfcheck import pdf_text
-from service_server import AUTH, TOKEN_HASH, Server, running
+from service_server import AUTH, SECRETS, TOKEN_HASH, Server, running
+
+from dischargegen.service.rendering import Failed, guarded
+from dischargegen.service.server import PLACEHOLDER
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ADT = (FIXTURES / "readme" / "adt_a03.hl7").read_bytes()
@@ -108,6 +113,7 @@ def test_a_fhir_bundle_makes_the_pdf_a_document_reference_or_a_transaction(serve
         (b'{"resourceType": "Patient"}', "Bundle.resourceType"),
         ((FIXTURES / "fhir" / "invalid" / "invalid-birthdate.json").read_bytes(), "birthDate"),
         (b"\x00\xff garbage", "Bundle"),
+        ((FIXTURES / "fhir" / "invalid" / "coding-system-not-a-string.json").read_bytes(), "code.coding[0].system"),
     ],
 )
 def test_a_bad_bundle_gets_an_operation_outcome_naming_the_path(server: Server, data: bytes, expression: str) -> None:
@@ -225,7 +231,8 @@ def test_the_logs_keep_request_ids_and_one_audit_line_per_handout_and_no_patient
     assert len(mine) == 1
     assert mine[0]["door"] == "api" and mine[0]["procedure"] == "kyphoplasty" and mine[0]["user"].startswith("token-")
     assert mine[0]["document_id"] == headers["x-document-id"] and len(mine[0]["mrn_hash"]) == 32
-    assert f"{headers['x-request-id']} POST /api/v1/handouts 200" in log
+    line = f"{headers['x-request-id']} POST /api/v1/handouts 200"
+    assert server.wait_for_log(line), line  # the access line follows the answer
 
 
 def test_serve_refuses_to_listen_beyond_loopback_without_tokens(tmp_path: Path) -> None:
@@ -242,15 +249,39 @@ def test_serve_refuses_to_listen_beyond_loopback_without_tokens(tmp_path: Path) 
     )
 
 
-def test_a_bad_service_setting_is_a_config_error(tmp_path: Path) -> None:
-    (tmp_path / "bad.toml").write_text('[service]\ntokens = ["not-a-hash"]\n', encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "dischargegen", "serve", "--port", "0", "--config", "bad.toml"],
+def serve_with(tmp_path: Path, config: str, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "facility.toml").write_text(config, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "dischargegen", "serve", "--port", "0", "--config", "facility.toml", *args],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=tmp_path,
     )
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        (f'tokens = ["{TOKEN_HASH}"]\naudit_key = "{"a" * 32}"\n', "service.session_secret: set it to at least 32"),
+        (f'tokens = ["{TOKEN_HASH}"]\nsession_secret = "{"s" * 32}"\n', "service.audit_key: set it to at least 32"),
+        (f'audit_key = "{PLACEHOLDER}"\n', "service.audit_key: set it to at least 32"),
+        (f'tokens = ["{TOKEN_HASH}"]\n{SECRETS.replace("5e55", "a0d1")}', "session_secret: must differ from audit_key"),
+        ('audit_key = "short"\n', "service.audit_key: must be at least 32 random characters"),
+    ],
+)
+def test_serve_refuses_to_start_without_its_secrets(tmp_path: Path, config: str, error: str) -> None:
+    result = serve_with(tmp_path, f"[service]\n{config}")
+    assert result.returncode == 2 and error in result.stderr, result.stderr
+
+
+def test_an_unexpected_error_in_a_job_comes_back_as_a_500_naming_its_type_only() -> None:
+    failed = guarded(json.loads, "{Nguyễn")
+    assert failed == Failed(500, None, "service: internal error", "JSONDecodeError")
+
+
+def test_a_bad_service_setting_is_a_config_error(tmp_path: Path) -> None:
+    result = serve_with(tmp_path, '[service]\ntokens = ["not-a-hash"]\n')
     assert result.returncode == 2 and "service.tokens: must be a list of SHA-256 hex digests" in result.stderr
 
 
@@ -261,3 +292,49 @@ def test_the_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
         answer = limited.request("GET", "/api/v1/procedures")
         assert answer.status == 429 and int(answer.headers["retry-after"]) >= 1
         assert limited.request("GET", "/api/v1/health").status == 200  # the load balancer's probe is not limited
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with few connections and a short body deadline."""
+    config = "[service]\nmax_connections = 4\nbody_timeout = 2\nrate_per_minute = 1000\n"
+    with running(tmp_path_factory.mktemp("serve"), config) as started:
+        yield started
+
+
+def test_a_body_trickled_in_gets_408_at_its_deadline_from_the_first_byte(small: Server) -> None:
+    sock = socket.create_connection((small.host, small.port), timeout=10)
+    head = b"POST /api/v1/handouts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    sock.sendall(head + b"Content-Length: 100\r\n\r\n")
+    started = time.monotonic()
+    reply = b""
+    sock.settimeout(0.3)
+    while not reply and time.monotonic() - started < 8:
+        try:
+            sock.sendall(b" ")  # a byte every 0.3 s: each read is quick, the body never whole
+            reply = sock.recv(4096)
+        except TimeoutError:
+            continue
+        except OSError:
+            break
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 408 ") and time.monotonic() - started < 5, reply[:100]
+
+
+def test_connections_beyond_max_connections_get_503(small: Server) -> None:
+    idle = [socket.create_connection((small.host, small.port), timeout=10) for _ in range(4)]
+    try:
+        for sock in idle:
+            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\n")  # headers begun, never ended
+        time.sleep(0.3)
+        assert small.request("GET", "/api/v1/health").status == 503
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.3)
+    assert small.request("GET", "/api/v1/health").status == 200
+
+
+def test_a_host_header_that_is_not_this_service_is_refused(small: Server) -> None:
+    assert small.request("GET", "/api/v1/health", headers={"host": "evil.example.org"}).status == 400
+    assert small.request("GET", "/api/v1/health", headers={"host": "localhost:8000"}).status == 200

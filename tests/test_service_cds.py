@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from service_server import TOKEN_HASH, Server, running, sign_in
+from service_server import FORM, TOKEN, TOKEN_HASH, Server, csrf_of, running, sign_in
 
 BUNDLE = json.loads((Path(__file__).resolve().parent / "fixtures" / "readme" / "bundle.json").read_text())
 RESOURCES = {e["resource"]["resourceType"]: e["resource"] for e in BUNDLE["entry"]}
@@ -124,6 +126,9 @@ def signed_in_form(server: Server, query: str) -> str:
         (lambda: signed(exp=int(time.time()) - 60), "ExpiredSignatureError"),
         (lambda: signed("https://other-ehr.example.org")[:-4] + "AAAA", "InvalidSignatureError"),
         (lambda: jwt.encode({"iss": "https://ehr.example.org"}, "s" * 32, algorithm="HS256"), "not valid"),
+        (lambda: signed(exp=int(time.time()) + 3600), "must live at most 300 s"),
+        (lambda: signed(iat=int(time.time()) - 400, exp=int(time.time()) + 10), "must live at most 300 s"),
+        (lambda: signed(iat=int(time.time()) + 120), "ImmatureSignatureError"),
     ],
 )
 def test_a_bad_jwt_is_refused(server: Server, token: Any, why: str) -> None:
@@ -141,3 +146,28 @@ def test_a_jwt_is_taken_once(server: Server) -> None:
 def test_a_call_without_prefetch_says_what_it_needs(server: Server) -> None:
     status, answer = call(server, signed(), prefetch={"patient": "not a resource"})
     assert status == 412 and answer["error"]["field"] == "prefetch"
+
+
+def test_links_and_the_audience_come_from_public_url_never_the_host_header(server: Server) -> None:
+    for host in ("evil.example.org", "handouts.example.org.evil.example.org"):
+        assert server.request("GET", "/cds-services", headers={"host": host}).status == 400
+    assert server.request("GET", "/cds-services", headers={"host": "handouts.example.org"}).status == 200
+
+
+def test_the_session_cookie_is_secure_behind_an_https_public_url(server: Server) -> None:
+    csrf = csrf_of(server.request("GET", "/login").body)
+    answer = server.request("POST", "/login", b"token=" + TOKEN.encode() + b"&csrf=" + csrf, FORM)
+    assert answer.status == 303 and "; secure" in answer.headers["set-cookie"].lower()
+
+
+def test_cds_issuers_need_a_public_url(tmp_path: Path) -> None:
+    (tmp_path / "ehr.pem").write_text(pem(EC_KEY))
+    (tmp_path / "facility.toml").write_text('[service.cds_issuers]\n"https://ehr.example.org" = "ehr.pem"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "dischargegen", "serve", "--port", "0", "--config", "facility.toml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "service.public_url: is needed with cds_issuers" in result.stderr

@@ -6,14 +6,19 @@ downloads; a bad date shows its message beside the field. Screenshots are kept i
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pdfcheck import pdf_text
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from service_server import FORM, TOKEN, TOKEN_HASH, Server, csrf_of, running, sign_in
+from service_server import FORM, SESSION_SECRET, TOKEN, TOKEN_HASH, Server, csrf_of, running, sign_in
+
+from dischargegen.service.sessions import derive, session_cookie
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -144,3 +149,43 @@ def test_print_offers_only_the_configured_printers_and_reports_a_failure_beside_
     # No queue of that name on this machine (or no CUPS at all): the print error, beside the field.
     answer = server.request("POST", "/print", form + b"&printer=ward4-laser", headers)
     assert answer.status == 502 and re.search(rb'id="printer-error">cannot print: [^<]+<', answer.body)
+
+
+def test_a_session_is_signed_with_the_session_secret_for_a_configured_token_only(server: Server) -> None:
+    expires = int(time.time()) + 3600
+    user = f"token-{TOKEN_HASH[:8]}"
+    # The old key, derived from the token hashes that the config holds: anyone who reads it.
+    old_key = hashlib.sha256(b"dischargegen-form\0" + TOKEN_HASH.encode()).digest()
+    old = hmac.new(old_key, f"session|{user}|{expires}".encode(), hashlib.sha256).hexdigest()
+    forged = [f"{user}.{expires}.{old}", session_cookie(derive(SESSION_SECRET).sign, "token-00000000")]
+    for cookie in forged:
+        answer = server.request("GET", "/", headers={"cookie": f"dischargegen_session={cookie}"})
+        assert answer.status == 303 and answer.headers["location"] == "/login"
+    good = session_cookie(derive(SESSION_SECRET).sign, user)
+    assert server.request("GET", "/", headers={"cookie": f"dischargegen_session={good}"}).status == 200
+
+
+def test_a_non_ascii_cookie_or_csrf_token_is_refused_not_an_error(server: Server) -> None:
+    user = f"token-{TOKEN_HASH[:8]}"
+    cookie = f"dischargegen_session={user}.{int(time.time()) + 3600}.{'é' * 64}"
+    assert server.request("GET", "/", headers={"cookie": cookie}).status == 303
+    headers = {**FORM, "cookie": sign_in(server)}
+    answer = server.request("POST", "/preview", "name=A&csrf=1.é".encode(), headers)
+    assert answer.status == 403
+
+
+def test_logout_needs_its_csrf_token(server: Server) -> None:
+    cookie = sign_in(server)
+    headers = {**FORM, "cookie": cookie}
+    answer = server.request("POST", "/logout", b"", headers)
+    assert answer.status == 403 and "set-cookie" not in answer.headers
+    page = server.request("GET", "/", headers={"cookie": cookie}).body
+    answer = server.request("POST", "/logout", b"csrf=" + csrf_of(page), headers)
+    assert answer.status == 303 and answer.headers["set-cookie"].startswith('dischargegen_session="";')
+
+
+def test_the_patient_fields_turn_autocomplete_off(server: Server) -> None:
+    page = server.request("GET", "/", headers={"cookie": sign_in(server)}).body
+    assert re.search(rb'<input id="name" [^>]* autocomplete="off"', page)
+    assert re.search(rb'<input id="mrn" [^>]* autocomplete="off"', page)
+    assert b"&#34;" not in page

@@ -1,13 +1,19 @@
 """The MLLP listener of a real ``dischargegen serve`` on 127.0.0.1, spoken to with python-hl7's
 client: the ACK codes, the outbox (the MDM^T02 decodes to the PDF written beside it), the
-downstream forward, and connections that stay independent of a torn frame on another."""
+downstream forward, connections that stay independent of a torn frame on another, and who may
+connect: loopback only unless the config lists the peers, so many connections in all and from
+one peer, a frame whole within its deadline and under its size limit."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +21,10 @@ import hl7
 import pytest
 from hl7.client import MLLPClient
 from pdfcheck import pdf_text
-from service_server import Server, running
+from service_server import SECRETS, TOKEN_HASH, Server, running
+
+from dischargegen import api
+from dischargegen.service.mllp import PER_PEER, answer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ADT = (FIXTURES / "readme" / "adt_a03.hl7").read_bytes()
@@ -65,7 +74,10 @@ def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, downstream: Downstream, outbox: Path) -> Iterator[Server]:
-    config = f'[service]\noutbox = "{outbox}"\nforward = "127.0.0.1:{downstream.server_address[1]}"\n'
+    config = (
+        f'[service]\noutbox = "{outbox}"\nforward = "127.0.0.1:{downstream.server_address[1]}"\n'
+        f"mllp_connections = {PER_PEER + 2}\nbody_timeout = 2\n"
+    )
     with running(tmp_path_factory.mktemp("serve"), config, "--mllp-port", "0") as started:
         yield started
 
@@ -135,9 +147,6 @@ def test_a_torn_frame_on_one_connection_leaves_another_working(server: Server) -
 
 
 def test_serve_refuses_an_mllp_port_with_nowhere_to_deliver(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [sys.executable, "-m", "dischargegen", "serve", "--port", "0", "--mllp-port", "0"],
         capture_output=True,
@@ -146,3 +155,109 @@ def test_serve_refuses_an_mllp_port_with_nowhere_to_deliver(tmp_path: Path) -> N
         cwd=tmp_path,
     )
     assert result.returncode == 2 and "mllp-port: the listener needs somewhere to deliver" in result.stderr
+
+
+def connect(server: Server, source: str = "127.0.0.1") -> socket.socket:
+    assert server.mllp_port is not None
+    return socket.create_connection((server.host, server.mllp_port), timeout=5, source_address=(source, 0))
+
+
+def closed_by_server(sock: socket.socket, seconds: float = 1.0) -> bool:
+    """Whether the server closed ``sock`` (without a word) within ``seconds``."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(4096) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_serve_refuses_mllp_beyond_loopback_unless_the_peers_are_listed(tmp_path: Path) -> None:
+    (tmp_path / "outbox").mkdir()
+    config = f'[service]\n{SECRETS}tokens = ["{TOKEN_HASH}"]\noutbox = "outbox"\n'
+    (tmp_path / "facility.toml").write_text(config, encoding="utf-8")
+    command = [sys.executable, "-m", "dischargegen", "serve", "--host", "0.0.0.0", "--port", "0", "--mllp-port", "0"]
+    result = subprocess.run(
+        [*command, "--config", "facility.toml"], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 2, result.stderr
+    assert "mllp-port: refusing MLLP beyond this machine from anyone: list the senders in [service] mllp_peers" in (
+        result.stderr
+    )
+
+
+def test_a_peer_not_listed_is_closed_unread_and_a_listed_one_is_answered(tmp_path: Path, outbox: Path) -> None:
+    config = f'[service]\noutbox = "{outbox}"\nmllp_peers = ["127.0.0.2", "127.0.5.0/24"]\n'
+    with running(tmp_path, config, "--mllp-port", "0") as server:
+        for stranger in ("127.0.0.1", "127.0.0.3"):
+            sock = connect(server, stranger)
+            assert closed_by_server(sock), stranger
+            sock.close()
+        for listed in ("127.0.0.2", "127.0.5.9"):
+            sock = connect(server, listed)
+            sock.settimeout(60)
+            sock.sendall(SB + ADT + EB)
+            assert b"MSA|AA" in sock.recv(4096)
+            sock.close()
+        assert server.wait_for_log("MLLP connection from 127.0.0.3 refused: not in mllp_peers")
+
+
+def test_connections_are_capped_per_peer_and_in_all(server: Server) -> None:
+    held = [connect(server) for _ in range(PER_PEER)]
+    refused = []
+    try:
+        refused.append(connect(server))
+        assert closed_by_server(refused[-1])  # PER_PEER from 127.0.0.1 already
+        held += [connect(server, "127.0.0.2"), connect(server, "127.0.0.3")]  # mllp_connections in all
+        refused.append(connect(server, "127.0.0.4"))
+        assert closed_by_server(refused[-1])
+        assert not any(closed_by_server(sock, 0.05) for sock in held)
+    finally:
+        for sock in held + refused:
+            sock.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the server notices the closes
+        try:
+            assert str(send(server, ADT)["MSA"][0][1]) == "AA"
+            break
+        except ConnectionError:
+            time.sleep(0.2)
+    else:
+        raise AssertionError("the listener did not take connections again")
+
+
+def test_a_frame_trickled_in_gets_one_deadline_for_the_whole_frame(server: Server) -> None:
+    sock = connect(server)
+    started = time.monotonic()
+    sock.sendall(SB)
+    try:
+        for byte in ADT:  # a byte every 0.2 s: each read is quick, the frame never whole
+            sock.sendall(bytes([byte]))
+            if closed_by_server(sock, 0.2):
+                break
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    assert time.monotonic() - started < 6  # body_timeout = 2
+    sock.close()
+
+
+def test_a_frame_over_the_mllp_limit_is_ar_and_closes_its_connection(server: Server) -> None:
+    sock = connect(server)
+    sock.settimeout(30)
+    sock.sendall(SB + ADT + b"x" * (1024 * 1024 + 1) + EB)  # mllp_max_bytes: 1 MB by default
+    reply = sock.recv(4096)
+    assert b"MSA|AR" in reply and b"larger than the limit" in reply
+    assert closed_by_server(sock, 5)
+    sock.close()
+
+
+class _Failing:
+    async def run(self, *args: object) -> None:
+        raise KeyError("0012345")  # a bug whose message holds patient data
+
+
+def test_an_unexpected_error_is_ae_and_logged_by_type_only(caplog: pytest.LogCaptureFixture) -> None:
+    reply = asyncio.run(answer(ADT, _Failing(), api.load_settings(None, None)))  # type: ignore[arg-type]
+    assert b"MSA|AE|MSG00001|service: internal error" in reply
+    assert "KeyError" in caplog.text and "0012345" not in caplog.text

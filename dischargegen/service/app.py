@@ -8,9 +8,12 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -18,13 +21,15 @@ from starlette.routing import Route
 from .. import api
 from . import routes
 from .cds import Replays, cds_routes, prefill_reader
-from .form import form_key, form_routes, page, printers_offered
+from .form import form_keys, form_routes, page, printers_offered
 from .guards import ASGIApp, Guard
 from .logs import configure
 from .openapi import document
-from .options import ServeOptions
+from .options import ServeOptions, is_loopback
 from .problems import HttpError, render
 from .rendering import Renderer
+
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 
 async def on_problem(request: Request, exc: Exception) -> Response:
@@ -73,8 +78,8 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
             from .mllp import start_listener  # deferred for start-up speed: only with --mllp-port
 
             listener = await start_listener(options.host, options.mllp_port, renderer, settings)
-            port = listener.sockets[0].getsockname()[1]
-            print(f"dischargegen: MLLP listening on {options.host}:{port}", file=sys.stderr, flush=True)
+            host, port = listener.sockets[0].getsockname()[:2]
+            print(f"dischargegen: MLLP listening on {host}:{port}", file=sys.stderr, flush=True)
         try:
             yield
         finally:
@@ -92,14 +97,34 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
     ]
     app = Starlette(
         routes=api_routes + form_routes() + cds_routes(),
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(options, service), www_redirect=False)
+        ],
         lifespan=lifespan,
-        exception_handlers={HttpError: on_problem, HTTPException: on_http_error},
+        exception_handlers={HttpError: on_problem, HTTPException: on_http_error, Exception: on_problem},
     )
     app.state.settings = settings
     app.state.renderer = renderer
     app.state.options = options
-    app.state.form_key = form_key(service, options.secret)
+    app.state.keys = form_keys(service, options.secret)
+    app.state.secure_cookie = (service.public_url or "").startswith("https://") or (
+        bool(service.tokens) and not options.loopback
+    )
     app.state.printers = printers_offered(service.printers)
-    app.state.prefill = prefill_reader(app.state.form_key)
+    app.state.prefill = prefill_reader(app.state.keys.prefill)
     app.state.replays = Replays()
-    return Guard(app, tokens=service.tokens, max_bytes=service.max_request_bytes, per_minute=service.rate_per_minute)
+    return Guard(app, service)
+
+
+def allowed_hosts(options: ServeOptions, service: api.ServiceSettings) -> list[str]:
+    """The Host headers answered: loopback's, ``public_url``'s and the address bound to; any
+    other only when bound to every address without a ``public_url`` (the README says to set one)."""
+    hosts = list(LOOPBACK_HOSTS)
+    if service.public_url:
+        public = urlsplit(service.public_url).hostname or ""
+        hosts.append(f"[{public}]" if ":" in public else public)
+    if options.host in ("0.0.0.0", "::", "") and not service.public_url:
+        return ["*"]
+    if not is_loopback(options.host):
+        hosts.append(f"[{options.host}]" if ":" in options.host else options.host)
+    return hosts

@@ -4,20 +4,20 @@
 the encounter's Procedures). A call (``POST /cds-services/encounter-discharge``) answers one
 card: "Discharge handout ready: kyphoplasty, lifting limit ends Tuesday, January 5, 2027", with a
 link to the web form filled in from the prefetched resources. The facts travel in the link
-encrypted (Fernet, under the form's key, for 8 hours): no patient data in a URL or a log.
+encrypted (Fernet, under the prefill key, for 8 hours): no patient data in a URL or a log.
 
 Callers authenticate with a signed JWT bearer (ES384 or RS384) from an issuer in the config's
-``cds_issuers``, whose ``aud`` is this endpoint's URL and which carries ``exp``, ``iat`` and
-``jti`` (a ``jti`` seen before is refused). Without ``cds_issuers`` a call is accepted only when
-no tokens are configured either (a service on loopback, for trying it out).
+``cds_issuers``, whose ``aud`` is this endpoint's URL (``public_url``, never the request's Host)
+and which carries ``exp``, ``iat`` (at most 300 s apart, issued at most 300 s ago) and ``jti``
+(a ``jti`` seen before is refused until its ``exp``, in this process: the short lifetime is the
+real bound on a replay). Without ``cds_issuers`` a call is accepted only when no tokens are
+configured either (a service on loopback, for trying it out).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import time
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -35,6 +35,8 @@ from .routes import renderer, settings
 SERVICE_ID = "encounter-discharge"
 ALGORITHMS = ["ES384", "RS384"]
 PREFILL_SECONDS = 8 * 3600
+JWT_SECONDS = 300  # the longest a JWT may live, and the oldest its iat may be (CDS Hooks)
+CLOCK_SKEW = 30
 MAX_SUMMARY = 139
 DISCOVERY = {
     "services": [
@@ -54,23 +56,23 @@ DISCOVERY = {
 
 
 class Replays:
-    """The ``jti`` of recent calls (bounded), so that a captured JWT cannot be sent again."""
+    """The ``jti`` of the calls whose JWT has not expired, so that a captured one cannot be sent
+    again. Bounded: when full of unexpired ones, calls are refused (503) until some expire."""
 
-    def __init__(self, size: int = 10_000) -> None:
+    def __init__(self, size: int = 100_000) -> None:
         self.size = size
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen: dict[str, float] = {}
 
-    def first_time(self, jti: str) -> bool:
-        if jti in self._seen:
+    def first_time(self, jti: str, expires: float) -> bool:
+        now = time.time()
+        if jti in self._seen and self._seen[jti] >= now:
             return False
-        self._seen[jti] = time.time()
-        while len(self._seen) > self.size:
-            self._seen.popitem(last=False)
+        if len(self._seen) >= self.size:
+            self._seen = {k: v for k, v in self._seen.items() if v >= now}
+            if len(self._seen) >= self.size:
+                raise HttpError(503, None, "service: too many calls; try again", {"retry-after": "30"})
+        self._seen[jti] = expires
         return True
-
-
-def fernet(key: bytes) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(key[:32]))
 
 
 def prefill_reader(key: bytes) -> Any:
@@ -78,7 +80,7 @@ def prefill_reader(key: bytes) -> Any:
 
     def read(token: str) -> dict[str, str]:
         try:
-            values = json.loads(fernet(key).decrypt(token.encode("ascii", "replace"), ttl=PREFILL_SECONDS))
+            values = json.loads(Fernet(key).decrypt(token.encode("ascii", "replace"), ttl=PREFILL_SECONDS))
         except (InvalidToken, ValueError):
             return {}
         return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
@@ -87,8 +89,12 @@ def prefill_reader(key: bytes) -> Any:
 
 
 def _base(request: Request) -> str:
+    """``public_url``; without it (loopback, no CDS clients), the address the server is bound to."""
     configured = settings(request).config.service.public_url
-    return (configured or str(request.base_url)).rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    host, port = request.scope["server"]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def verify(request: Request) -> str:
@@ -113,10 +119,14 @@ def verify(request: Request) -> str:
             audience=f"{_base(request)}/cds-services/{SERVICE_ID}",
             issuer=issuer,
             options={"require": ["exp", "iat", "jti", "iss", "aud"]},
+            leeway=CLOCK_SKEW,
         )
     except jwt.PyJWTError as exc:
         raise HttpError(401, "authorization", f"authorization: the JWT is not valid ({type(exc).__name__})") from None
-    if not request.app.state.replays.first_time(f"{issuer}|{claims['jti']}"):
+    expires, issued = float(claims["exp"]), float(claims["iat"])
+    if expires - issued > JWT_SECONDS or issued < time.time() - JWT_SECONDS - CLOCK_SKEW:
+        raise HttpError(401, "authorization", f"authorization: a JWT must live at most {JWT_SECONDS} s")
+    if not request.app.state.replays.first_time(f"{issuer}|{claims['jti']}", expires + CLOCK_SKEW):
         raise HttpError(401, "authorization", "authorization: this JWT was used before")
     return issuer
 
@@ -184,7 +194,7 @@ async def call(request: Request) -> Response:
             412, "prefetch", "prefetch: give the patient, encounter and procedures (this service fetches nothing)"
         )
     prefill = await renderer(request).run(prefill_from_record, _bundle(prefetch))
-    token = fernet(request.app.state.form_key).encrypt(json.dumps(prefill.values).encode()).decode("ascii")
+    token = Fernet(request.app.state.keys.prefill).encrypt(json.dumps(prefill.values).encode()).decode("ascii")
     return JSONResponse({"cards": [card(prefill, f"{_base(request)}/?prefill={token}")]})
 
 

@@ -25,11 +25,11 @@ from starlette.routing import Route
 
 from .. import api
 from ..errors import DischargeError
-from .guards import token_user
+from .guards import token_id, token_user
 from .problems import HttpError
 from .rendering import Made, from_facts
 from .routes import pdf_response, record, renderer, settings
-from .sessions import COOKIE, csrf_token, csrf_valid, session_cookie, session_user, signing_key
+from .sessions import COOKIE, Keys, csrf_token, csrf_valid, derive, session_cookie, session_user
 
 HERE = Path(__file__).resolve().parent
 TEXT_FIELDS = ("name", "dob", "mrn", "date", "level", "cause", "surgeon", "follow_up_with", "language", "procedure")
@@ -61,15 +61,16 @@ class Row(NamedTuple):
 
 
 def _key(request: Request) -> bytes:
-    found: bytes = request.app.state.form_key
-    return found
+    keys: Keys = request.app.state.keys
+    return keys.sign
 
 
 def _user(request: Request) -> str | None:
     """The signed-in user; "anonymous" when no tokens are configured (loopback only)."""
-    if not settings(request).config.service.tokens:
+    tokens = settings(request).config.service.tokens
+    if not tokens:
         return "anonymous"
-    return session_user(_key(request), request.cookies.get(COOKIE))
+    return session_user(_key(request), request.cookies.get(COOKIE), frozenset(token_id(t) for t in tokens))
 
 
 def _procedure(request: Request, wanted: str | None) -> Any:
@@ -233,7 +234,7 @@ async def print_handout(request: Request) -> Response:
     if values.get("printer") not in printers:
         return form_page(request, values, errors={"printer": "choose one of the printers listed"}, status=422)
     copies = values.get("copies", "1")
-    if not copies.isdigit() or not 1 <= int(copies) <= 9:
+    if not (copies.isascii() and copies.isdigit()) or not 1 <= int(copies) <= 9:
         return form_page(request, values, errors={"copies": "a number from 1 to 9"}, status=422)
     made = await _make(request, values)
     if isinstance(made, HTMLResponse):
@@ -258,14 +259,19 @@ async def login(request: Request) -> Response:
     if user is None:
         return page(request, "login.html", 401, error="That token is not valid.")
     response = RedirectResponse("/", status_code=303)
-    secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, session_cookie(key, user), httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(COOKIE, session_cookie(key, user), httponly=True, samesite="strict", secure=_secure(request))
     return response
 
 
+def _secure(request: Request) -> bool:
+    """Whether the cookie is ``Secure``: behind https, or whenever tokens guard more than loopback."""
+    return request.url.scheme == "https" or bool(request.app.state.secure_cookie)
+
+
 async def logout(request: Request) -> Response:
+    await _posted(request)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=_secure(request))
     return response
 
 
@@ -289,5 +295,6 @@ def printers_offered(configured: tuple[str, ...]) -> list[str]:
     return list(configured) or api.printer_names()
 
 
-def form_key(service: api.ServiceSettings, secret: str) -> bytes:
-    return signing_key(service.tokens, secret)
+def form_keys(service: api.ServiceSettings, secret: str) -> Keys:
+    """The keys of the sessions, CSRF tokens and prefill links (see :mod:`.sessions`)."""
+    return derive(service.session_secret if service.tokens else secret)

@@ -1,6 +1,7 @@
 """The middleware every request passes: a request id, security headers, the access log line,
-the rate limit, the request size limit (413), a time limit on reading the body (408), the
-bearer token on the HTTP API (401), and a last catch for errors that logs no detail.
+the rate limit, the request size limit (413), a deadline for the whole body from its first
+read (408), the bearer token on the HTTP API (401), and a last catch for errors that logs no
+detail. (A deadline for the headers is the reverse proxy's: uvicorn has none.)
 
 Starlette's own exception handlers turn a :class:`HttpError` raised while the body is read into
 its JSON or OperationOutcome answer; what the guard answers itself it renders the same way.
@@ -17,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .. import api
 from .logs import access
 from .problems import HttpError, render
 
@@ -26,7 +28,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-BODY_TIMEOUT = 15.0  # seconds the client may pause while sending the body
 OPEN_PATHS = ("/api/v1/health", "/api/v1/openapi.json")
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; form-action 'self'; "
@@ -42,12 +43,17 @@ SECURITY_HEADERS = [
 _log = logging.getLogger("dischargegen.service")
 
 
+def token_id(token_hash: str) -> str:
+    """The user a token stands for in the logs and sessions: ``token-`` and 8 hex of its hash."""
+    return f"token-{token_hash[:8]}"
+
+
 def token_user(token: str, hashes: tuple[str, ...]) -> str | None:
-    """The user a bearer token stands for (``token-`` and 8 hex of its hash), or None."""
+    """The user a bearer token stands for, or None."""
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     for known in hashes:
         if hmac.compare_digest(digest, known):
-            return f"token-{known[:8]}"
+            return token_id(known)
     return None
 
 
@@ -87,11 +93,12 @@ def bearer(scope: Scope) -> str | None:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, *, tokens: tuple[str, ...], max_bytes: int, per_minute: int) -> None:
+    def __init__(self, app: ASGIApp, service: api.ServiceSettings) -> None:
         self.app = app
-        self.tokens = tokens
-        self.max_bytes = max_bytes
-        self.limit = RateLimit(per_minute)
+        self.tokens = service.tokens
+        self.max_bytes = service.max_request_bytes
+        self.body_seconds = service.body_timeout
+        self.limit = RateLimit(service.rate_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -142,7 +149,7 @@ class Guard:
             if wait:
                 return HttpError(429, None, "too many requests: try again later", {"retry-after": str(int(wait) + 1)})
         length = _header(scope, b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not (length.isascii() and length.isdigit()) or int(length) > self.max_bytes):
             return HttpError(413, None, f"request: larger than the {self.max_bytes} byte limit")
         if path.startswith("/api/v1/") and path not in OPEN_PATHS and self.tokens and user is None:
             message = "authorization: a valid bearer token is needed" if token else "authorization: give a bearer token"
@@ -152,13 +159,16 @@ class Guard:
     def _limited(self, receive: Receive) -> Receive:
         received = 0
         done = False
+        deadline: float | None = None  # the whole body by then, from the first read
 
         async def limited() -> Message:
-            nonlocal received, done
+            nonlocal received, done, deadline
             if done:
                 return await receive()
+            now = time.monotonic()
+            deadline = deadline or now + self.body_seconds
             try:
-                message = await asyncio.wait_for(receive(), BODY_TIMEOUT)
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - now))
             except TimeoutError:
                 raise HttpError(408, None, "request: the body did not arrive in time") from None
             if message["type"] == "http.request":

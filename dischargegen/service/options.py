@@ -3,13 +3,14 @@ to every uvicorn worker process (an environment variable holding JSON)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
+import socket
 from dataclasses import asdict, dataclass, field
 
 ENVIRONMENT = "DISCHARGEGEN_SERVE_OPTIONS"
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class ServeOptions:
 
     @property
     def loopback(self) -> bool:
-        return self.host in LOOPBACK or self.host.startswith("127.")
+        return is_loopback(self.host)
 
     def to_environment(self) -> None:
         os.environ[ENVIRONMENT] = json.dumps(asdict(self))
@@ -34,3 +35,16 @@ class ServeOptions:
     @classmethod
     def from_environment(cls) -> ServeOptions:
         return cls(**json.loads(os.environ[ENVIRONMENT]))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address, or a name: every address it resolves to) is this machine only."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(ipaddress.ip_address(str(f[4][0]).split("%")[0]).is_loopback for f in found)

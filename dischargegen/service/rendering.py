@@ -2,9 +2,11 @@
 settings, templates and fonts once and warms up with one handout before it takes requests.
 
 The jobs return plain tuples (:class:`Made` or :class:`Failed`) that cross the process boundary
-whole; an error is turned into its one line (naming the field, never a value) in the worker.
-A job that takes longer than the config's ``render_timeout`` fails the request (503); the pool
-is replaced when a worker dies.
+whole; an error is turned into its one line (naming the field, never a value) in the worker,
+and any other exception into a 500 that names only its type. A job that takes longer than the
+config's ``render_timeout`` fails the request (503) and the pool, with its stuck worker, is
+replaced, as it is when a worker dies. Beyond ``QUEUED`` jobs per worker waiting, a request is
+refused at once (503).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +30,9 @@ from .problems import HttpError
 # How a JSON request names each fact: as its key (for "give procedure and date" hints).
 FACT_NAMES = {key: key for key in api.FACT_FIELDS}
 WARM_UP = {"name": "Warm Up", "date": "2026-01-05"}
+QUEUED = 8  # jobs per rendering process that may wait; beyond them: 503
+STOP_GRACE = 2.0  # seconds a replaced pool's workers have to finish their jobs
+_log = logging.getLogger("dischargegen.service")
 
 
 class Made(NamedTuple):
@@ -53,6 +59,7 @@ class Failed(NamedTuple):
     status: int
     field: str | None
     message: str
+    internal: str | None = None  # the type of an unexpected exception (logged; no message, no traceback)
 
 
 _STATE: dict[str, Any] = {}
@@ -67,6 +74,15 @@ def init_worker(config_path: str | None, templates_dir: str | None) -> None:
     _STATE["settings"] = settings
     with contextlib.suppress(DischargeError):  # a broken facility template is reported per request
         api.render_pdf(api.make_handout(WARM_UP, settings), settings)
+
+
+def guarded(job: Callable[..., T | Failed], *args: Any) -> T | Failed:
+    """Run ``job`` in a worker: an unexpected exception comes back as a :class:`Failed` naming its
+    type only (its message and traceback may hold patient data, and may not cross back whole)."""
+    try:
+        return job(*args)
+    except Exception as exc:
+        return Failed(500, None, "service: internal error", type(exc).__name__)
 
 
 def _made(pdf: bytes, handout: api.Handout, writeback: bytes | None, options: api.RenderOptions) -> Made:
@@ -163,17 +179,24 @@ class Renderer:
         self.timeout = timeout
         self._initargs = (config_path, templates_dir)
         self._pool: ProcessPoolExecutor | None = None
+        self._jobs = 0  # sent and not yet answered
+        self._replacing = False
+        self._stopping: set[asyncio.Future[None]] = set()
 
     @classmethod
     def sized(cls, uvicorn_workers: int, **kwargs: Any) -> Renderer:
         """One rendering process per core, the cores shared among the uvicorn workers."""
         return cls(max(1, api.default_jobs() // max(1, uvicorn_workers)), **kwargs)
 
-    def start(self) -> None:
-        self._pool = api.worker_pool(self.workers, init_worker, self._initargs)
+    def _started(self) -> ProcessPoolExecutor:
+        pool = api.worker_pool(self.workers, init_worker, self._initargs)
         # Start every worker now (each warms up), not on the first requests.
-        for future in [self._pool.submit(os.getpid) for _ in range(self.workers)]:
+        for future in [pool.submit(os.getpid) for _ in range(self.workers)]:
             future.result()
+        return pool
+
+    def start(self) -> None:
+        self._pool = self._started()
 
     def stop(self) -> None:
         if self._pool is not None:
@@ -181,19 +204,50 @@ class Renderer:
             self._pool = None
 
     async def run(self, job: Callable[..., T | Failed], *args: Any) -> T:
-        """Run ``job`` in the pool; a :class:`HttpError` for a failure, a time-out or a dead worker."""
-        if self._pool is None:
+        """Run ``job`` in the pool; a :class:`HttpError` for a failure, a time-out, a dead worker
+        or a full queue."""
+        pool = self._pool
+        if pool is None:
             raise HttpError(503, None, "service: not started")
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, partial(job, *args))
+        if self._jobs >= self.workers * (QUEUED + 1):
+            raise HttpError(503, None, "service: busy; try again", {"retry-after": "1"})
+        self._jobs += 1
         try:
-            result = await asyncio.wait_for(future, self.timeout)
-        except TimeoutError:
-            raise HttpError(503, None, f"service: the handout took longer than {self.timeout:g} s; try again") from None
-        except BrokenProcessPool:
-            await asyncio.to_thread(self.stop)
-            await asyncio.to_thread(self.start)
-            raise HttpError(503, None, "service: a rendering process ended; try again") from None
+            result = await self._wait(pool, job, args)
+        finally:
+            self._jobs -= 1
         if isinstance(result, Failed):
+            if result.internal:
+                _log.error("rendering: internal error (%s)", result.internal)
             raise HttpError(result.status, result.field, result.message)
         return result
+
+    async def _wait(self, pool: ProcessPoolExecutor, job: Callable[..., T | Failed], args: Any) -> T | Failed:
+        future = asyncio.get_running_loop().run_in_executor(pool, partial(guarded, job, *args))
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            await self._replace(pool)
+            raise HttpError(503, None, f"service: the handout took longer than {self.timeout:g} s; try again") from None
+        except BrokenProcessPool:
+            await self._replace(pool)
+            raise HttpError(503, None, "service: a rendering process ended; try again") from None
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this request was cancelled
+            raise HttpError(503, None, "service: the rendering processes were replaced; try again") from None
+
+    async def _replace(self, old: ProcessPoolExecutor) -> None:
+        """A new pool for ``old`` (once, however many jobs report it); ``old`` is stopped aside,
+        its stuck worker terminated after :data:`STOP_GRACE`."""
+        if self._replacing or self._pool is not old:
+            return
+        self._replacing = True
+        try:
+            self._pool = await asyncio.to_thread(self._started)
+        finally:
+            self._replacing = False
+        stopping = asyncio.ensure_future(asyncio.to_thread(api.stop_pool, old, STOP_GRACE))
+        self._stopping.add(stopping)
+        stopping.add_done_callback(self._stopping.discard)

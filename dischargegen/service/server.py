@@ -18,8 +18,10 @@ from ..errors import InputError
 from .app import create_app
 from .options import ServeOptions
 
-KEEP_ALIVE_SECONDS = 5
+KEEP_ALIVE_SECONDS = 2
 MAX_HEADER_BYTES = 16 * 1024
+# The README's example of session_secret and audit_key: a config that copied it is refused.
+PLACEHOLDER = "paste the output of: openssl rand -hex 32"
 
 
 def serve(
@@ -39,20 +41,13 @@ def serve(
         templates_dir=str(templates_dir) if templates_dir else None,
         mllp_port=mllp_port,
     )
-    settings = api.load_settings(config_path, templates_dir)
-    if not options.loopback and not settings.config.service.tokens:
-        raise InputError(
-            "host",
-            "refusing to listen beyond this machine without tokens: set [service] tokens in the config",
-        )
-    if mllp_port is not None and settings.config.service.outbox is None and settings.config.service.forward is None:
-        raise InputError("mllp-port", "the listener needs somewhere to deliver: set [service] outbox or forward")
-    if workers > 1 and port == 0:
-        raise InputError("port", "--port 0 needs --workers 1 (each worker must share one known port)")
+    service = api.load_settings(config_path, templates_dir).config.service
+    check(options, service)
     common = {
         "log_config": None,
         "access_log": False,  # our own access log carries no query strings (see logs.py)
         "server_header": False,
+        "limit_concurrency": service.max_connections,  # beyond it: 503 (uvicorn)
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "timeout_graceful_shutdown": 10,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
@@ -76,6 +71,34 @@ def serve(
     options.to_environment()
     _announce(host, port)
     uvicorn.run("dischargegen.service.app:create_app", factory=True, host=host, port=port, workers=workers, **common)  # type: ignore[arg-type]
+
+
+def check(options: ServeOptions, service: api.ServiceSettings) -> None:
+    """Refuse a configuration that would leave a door open or a secret guessable."""
+    loopback = options.loopback
+    if not loopback and not service.tokens:
+        raise InputError(
+            "host",
+            "refusing to listen beyond this machine without tokens: set [service] tokens in the config",
+        )
+    if options.mllp_port is not None:
+        if service.outbox is None and service.forward is None:
+            raise InputError("mllp-port", "the listener needs somewhere to deliver: set [service] outbox or forward")
+        if not loopback and not service.mllp_peers:
+            raise InputError(
+                "mllp-port",
+                "refusing MLLP beyond this machine from anyone: list the senders in [service] mllp_peers",
+            )
+    if options.workers > 1 and options.port == 0:
+        raise InputError("port", "--port 0 needs --workers 1 (each worker must share one known port)")
+    secrets = {"audit_key": service.audit_key}
+    if service.tokens:
+        secrets["session_secret"] = service.session_secret
+    for key, value in secrets.items():
+        if not value or value == PLACEHOLDER:
+            raise InputError(f"service.{key}", "set it to at least 32 random characters: openssl rand -hex 32")
+    if service.session_secret and service.session_secret == service.audit_key:
+        raise InputError("service.session_secret", "must differ from audit_key")
 
 
 def _announce(host: str, port: int) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import SourceError
 from ..record import FhirContext, Record
 from .codes import CodeMap
-from .fhir_bundle import Bundle, Entry, codings, load_bundle_json
+from .fhir_bundle import Bundle, Entry, codings, load_bundle_json, odd_codings
 
 MR_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0203"
 BCP47 = "urn:ietf:bcp:47"
@@ -112,6 +112,8 @@ def the_procedure(
     candidates = []
     seen_codes = []
     for entry in bundle.of_type("Procedure"):
+        if odd_codings(entry.resource.get("code")):
+            bundle.validate(entry)  # the error names the coding at fault
         key = _procedure_key(entry, codes)
         if key is None:
             seen_codes.extend(codings(entry.resource.get("code"))[:1])
@@ -405,7 +407,9 @@ def _medication_name(bundle: Bundle, entry: Entry) -> str | None:
     if isinstance(ref, dict):
         text = str(ref.get("reference", ""))
         if text.startswith("#"):
-            contained = next((c for c in entry.resource.get("contained", []) if c.get("id") == text[1:]), None)
+            found = entry.resource.get("contained")
+            resources = found if isinstance(found, list) else []
+            contained = next((c for c in resources if isinstance(c, dict) and c.get("id") == text[1:]), None)
             concept = contained.get("code") if contained else None
         elif ref.get("display") and bundle.lookup(text) is None:
             return str(ref["display"])

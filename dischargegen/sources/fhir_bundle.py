@@ -60,14 +60,24 @@ def type_and_id(text: str) -> str | None:
 
 
 def codings(concept: Any) -> list[tuple[str | None, str]]:
-    """The ``(system, code)`` pairs of a CodeableConcept."""
+    """The ``(system, code)`` pairs of a CodeableConcept (a coding whose system or code is not a
+    string is left out: the resource has not been validated yet)."""
     if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
         return []
     return [
         (c.get("system"), c["code"])
         for c in concept["coding"]
-        if isinstance(c, dict) and isinstance(c.get("code"), str)
+        if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str | None)
     ]
+
+
+def odd_codings(concept: Any) -> bool:
+    """Whether a CodeableConcept has a coding that is not an object, or whose system or code is
+    not a string (its resource's validation names it)."""
+    found = concept.get("coding") if isinstance(concept, dict) else None
+    return isinstance(found, list) and any(
+        not isinstance(c, dict) or not all(isinstance(c.get(key, ""), str) for key in ("system", "code")) for c in found
+    )
 
 
 class Bundle:
