@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import time
@@ -25,6 +26,7 @@ import pytest
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
+from service_server import FORM, TOKEN_HASH, csrf_of, running, sign_in
 
 from dischargegen.errors import OutputError
 from dischargegen.sinks.printer import MAX_COPIES, print_pdf
@@ -391,3 +393,23 @@ def test_make_print_sends_the_handout(cups_out: Path, tmp_path: Path) -> None:
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     assert "Call 911" in text and "Tuesday, November 24, 2026" in text
     assert (tmp_path / "a.pdf").is_file()
+
+
+@pytest.mark.cups
+def test_the_nurse_form_prints_to_the_cups_pdf_printer(cups_out: Path, tmp_path: Path) -> None:
+    """The web form's Print button, through a real ``dischargegen serve``: the handout reaches the
+    facility's printer, and the page says which job it is."""
+    config = f'[service]\ntokens = ["{TOKEN_HASH}"]\nrate_per_minute = 1000\nprinters = ["{QUEUE}"]\n'
+    token = _new_token()  # the patient's name here, so that the printed file is found by it
+    before = set(cups_out.glob("*"))
+    with running(tmp_path, config) as server:
+        cookie = sign_in(server)
+        page = server.request("GET", "/", headers={"cookie": cookie}).body
+        form = f"name=Ann+{token}&date=2026-11-24&procedure=kyphoplasty&copies=1&printer={QUEUE}&csrf="
+        answer = server.request("POST", "/print", form.encode() + csrf_of(page), {**FORM, "cookie": cookie})
+    assert answer.status == 200, answer.body[:300]
+    job = re.search(rf"Sent to {re.escape(QUEUE)}: job ({re.escape(QUEUE)}-\d+)\.".encode(), answer.body)
+    assert job is not None
+    path, reader = wait_for_printed(cups_out, job.group(1).decode(), token, before)
+    assert "Going home after your kyphoplasty" in (reader.pages[0].extract_text() or "")
+    path.unlink()
