@@ -126,7 +126,7 @@ def make_handout(facts: Mapping[str, Any], settings: Settings, *, today: date | 
     """Validate one patient's facts (keys are :data:`FACT_FIELDS`) into a Handout."""
     return build_handout(
         facts, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today
-    )
+    ).with_barcode_warning()
 
 
 def handout_from_record(
@@ -135,7 +135,7 @@ def handout_from_record(
     """The handout of an EHR record, with the explicitly given facts winning over the record's."""
     return _handout_from_record(
         record, explicit, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today
-    )
+    ).with_barcode_warning()
 
 
 def read_facts_json(stream: IO[bytes]) -> tuple[dict[str, Any], bool]:

@@ -248,6 +248,27 @@ class Handout(NamedTuple):
     encounter: str | None = None  # the visit in the EHR record (FHIR Encounter id, HL7 PV1-19)
     warnings: tuple[str, ...] = ()  # things the user must be told, e.g. a language fallback
 
+    def code128(self) -> str | None:
+        """The facility's Code 128 filled in for this handout; None when there is none, or when it
+        names a value this handout lacks (no MRN, no encounter) or one a Code 128 cannot carry
+        (printable ASCII only)."""
+        pattern = self.facility.barcodes.code128
+        if pattern is None:
+            return None
+        given = {"mrn": self.patient.mrn, "encounter": self.encounter, "document_type": DOCUMENT_TYPE}
+        try:  # the config allows only these fields: a KeyError is a value this handout lacks
+            text = pattern.format(**{name: value for name, value in given.items() if value})
+        except KeyError:
+            return None
+        return text if all(" " <= char <= "~" for char in text) else None
+
+    def with_barcode_warning(self) -> Handout:
+        """This handout, telling the user when the facility's Code 128 cannot print on it."""
+        if self.facility.barcodes.code128 is None or self.code128() is not None:
+            return self
+        problem = "barcode.code128: this handout lacks a value it names (MRN, encounter) or has one it cannot"
+        return self._replace(warnings=(*self.warnings, f"{problem} carry; the acknowledgement page has none"))
+
 
 class RenderOptions(NamedTuple):
     """How to render: shared by the CLI, the library API and the EHR hook."""

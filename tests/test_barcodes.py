@@ -92,6 +92,16 @@ def test_no_barcode_section_no_barcode_and_no_mrn_no_code_128(settings: Settings
     coded = with_barcodes(settings)
     no_mrn = make_handout({"name": "Ann Lee", "date": "2026-11-24"}, coded)
     assert set(scanned(render_pdf(no_mrn, coded), tmp_path)) == {"QR Code"}
+    assert [w.split(":")[0] for w in no_mrn.warnings] == ["barcode.code128"]  # the user is told why
+
+
+def test_an_mrn_a_code_128_cannot_carry_prints_no_code_128_and_says_so(settings: Settings, tmp_path: Path) -> None:
+    coded = with_barcodes(settings)
+    handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "mrn": "Ö-12345"}, coded)
+    assert set(scanned(render_pdf(handout, coded), tmp_path)) == {"QR Code"}
+    assert any(w.startswith("barcode.code128: ") and "Ö" not in w for w in handout.warnings)
+    fine = make_handout({"name": "Ann Lee", "date": "2026-11-24", "mrn": MRN}, coded)
+    assert fine.warnings == ()
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import inch, mm
 from reportlab.platypus import Flowable
 
-from ..model import DOCUMENT_TYPE, Handout
+from ..model import Handout
 from .direction import upright
 from .fonts import draw_text
 from .tagging import artifact
@@ -41,16 +41,9 @@ class BarcodeValues(NamedTuple):
 
 def barcode_values(handout: Handout, document_id: str | None) -> BarcodeValues:
     """The facility's barcodes for this handout: the Code 128 format filled in (left out when a
-    value it names is unknown: no MRN, no encounter), the QR code the document identifier."""
-    settings = handout.facility.barcodes
-    code128 = None
-    if settings.code128 is not None:
-        given = {"mrn": handout.patient.mrn, "encounter": handout.encounter, "document_type": DOCUMENT_TYPE}
-        try:  # the config allows only these fields: a KeyError is a value this handout lacks
-            code128 = settings.code128.format(**{name: value for name, value in given.items() if value})
-        except KeyError:
-            code128 = None
-    return BarcodeValues(code128, document_id if settings.qr else None)
+    value it names is unknown or not ASCII: :meth:`.Handout.code128`), the QR code the document
+    identifier."""
+    return BarcodeValues(handout.code128(), document_id if handout.facility.barcodes.qr else None)
 
 
 class Barcodes(Flowable):
