@@ -371,7 +371,8 @@ def serve(**options: Any) -> None:
     try:
         from .service.server import serve  # deferred for start-up speed
     except ModuleNotFoundError as exc:  # the web stack is an extra
-        raise ConfigError(f"serve: {exc.name} is missing: pip install 'dischargegen[service]'") from None
+        missing = f"serve: {exc.name} is missing: install the service extra (pip install '.[service]')"
+        raise ConfigError(missing) from None
     serve(**options)
 
 
