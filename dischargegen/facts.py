@@ -389,9 +389,7 @@ def _encounter(record: Record) -> str | None:
     context = record.context
     if isinstance(context, FhirContext):
         return context.encounter.rsplit("/", 1)[-1] or None if context.encounter else None
-    fields = (context.pv1 or "").split(context.separators[0])
-    visit = fields[19].split(context.separators[1])[0] if len(fields) > 19 else ""
-    return visit or None
+    return context.visit
 
 
 def _organization_name(name: str | None) -> str | None:

@@ -43,10 +43,12 @@ DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e
 # Scripts whose words most likely belong to one language (a name in an English handout), and the
 # languages that write them: a Cyrillic word in Russian text, or a Chinese character in Japanese,
 # is no change of language.
+ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+DEVANAGARI_SCRIPT = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")
 _SCRIPTS = (
-    (re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"), "ar", {"ar", "fa", "ur"}),
+    (ARABIC_SCRIPT, "ar", {"ar", "fa", "ur"}),
     (re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]"), "he", {"he", "yi"}),
-    (re.compile("[\u0900-\u097f\ua8e0-\ua8ff]"), "hi", {"hi", "mr", "ne"}),
+    (DEVANAGARI_SCRIPT, "hi", {"hi", "mr", "ne"}),
     (re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"), "ko", {"ko"}),
     (re.compile("[\u3040-\u30ff]"), "ja", {"ja"}),
     (re.compile("[\u3400-\u4dbf\u4e00-\u9fff]"), "zh", {"zh", "ja", "ko"}),

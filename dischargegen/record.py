@@ -32,6 +32,7 @@ class Hl7Context(NamedTuple):
     receiving_facility: str  # MSH-6: the facility that made the handout
     control_id: str  # MSH-10 of the input
     discharge: str | None  # PV1-45
+    visit: str | None = None  # PV1-19, the visit number: the encounter a barcode may carry
 
 
 class Record(NamedTuple):

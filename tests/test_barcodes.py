@@ -83,7 +83,7 @@ def test_the_mdm_files_the_pdf_under_the_identifier_the_qr_code_carries(settings
     txa = next(s for s in (out.mdm or b"").decode().split("\r") if s.startswith("TXA")).split("|")
     found = scanned(out.pdf, tmp_path)
     assert found["QR Code"] == "urn:uuid:" + txa[12].split("^")[0]
-    assert out.handout.encounter and found["Code 128"] == f"{out.handout.patient.mrn}/{out.handout.encounter}"
+    assert found["Code 128"] == "PATID1234/40007716"  # PID-3's MRN and PV1-19's visit number, as sent
 
 
 def test_no_barcode_section_no_barcode_and_no_mrn_no_code_128(settings: Settings, tmp_path: Path) -> None:

@@ -72,6 +72,19 @@ def test_check_cli_table_and_exit_status() -> None:
     assert "34 template(s) checked: 0 failed, 34 warning(s)." in result.output  # no number: no config
 
 
+@pytest.mark.parametrize("code", ["es-MX", "spa"])
+def test_check_finds_a_language_by_any_of_its_codes(code: str) -> None:
+    result = run("check", "vertebroplasty", "--lang", code, "--json")
+    assert result.exit_code == 0, result.output
+    assert [t["language"] for t in json.loads(result.output)["templates"]] == ["es"]
+
+
+def test_check_refuses_a_language_with_no_template_rather_than_check_nothing() -> None:
+    result = run("check", "vertebroplasty", "--lang", "nl")
+    assert result.exit_code == 2
+    assert "vertebroplasty has no template in 'nl'" in result.output
+
+
 def test_check_json_names_only_the_procedures_asked_for() -> None:
     result = run("check", "vertebroplasty", "--lang", "en", "--json")
     assert result.exit_code == 0, result.output

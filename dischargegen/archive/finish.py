@@ -48,7 +48,8 @@ def finish(pdf: bytes, profile: PdfProfile, language: str, structure: Element | 
             add_structure(document, structure, language)
         _frame_streams(document)
         out = io.BytesIO()
-        document.save(out, deterministic_id=True, compress_streams=False)  # as written: see _frame_streams
+        # streams as written (see _frame_streams); the XMP as written here, not parsed again (lxml)
+        document.save(out, deterministic_id=True, compress_streams=False, fix_metadata_version=False)
     return out.getvalue()
 
 

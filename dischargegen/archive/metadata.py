@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
-from xml.sax.saxutils import escape
 
 import pikepdf
 
@@ -37,7 +36,7 @@ def xmp_date(pdf_date: str) -> str:
 
 
 def _text(value: object) -> str:
-    return escape(str(value))
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def xmp_packet(info: pikepdf.Dictionary, language: str, claim: Claim) -> bytes:

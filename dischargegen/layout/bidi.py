@@ -20,7 +20,6 @@ from ..languages import DIRECTION_CONTROLS
 
 _OPENERS = {"\u2066": 0, "\u2067": 1, "\u2068": None}  # LRI, RLI, FSI (its direction: its first strong character)
 _PDI = "\u2069"
-CONTROLS = DIRECTION_CONTROLS  # they order text and draw nothing: dropped from what is drawn
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u200f\u061c\u2067]")
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {close: open_ for open_, close in _BRACKETS.items()}
@@ -191,7 +190,7 @@ def _reorder(line_levels: list[int], base: int, text: str) -> list[int]:
     """L1, L2: the characters' indices in the order drawn, left to right."""
     lv = list(line_levels)
     k = len(text)
-    while k and (text[k - 1] in CONTROLS or unicodedata.bidirectional(text[k - 1]) in ("WS", "BN")):
+    while k and (text[k - 1] in DIRECTION_CONTROLS or unicodedata.bidirectional(text[k - 1]) in ("WS", "BN")):
         k -= 1
         lv[k] = base  # spaces at the end of a line take the paragraph's level
     order = list(range(len(text)))
@@ -233,7 +232,7 @@ def _visual(runs: tuple[Run, ...], right_to_left: bool) -> tuple[Segment, ...]:
     line_levels = levels(text, base)
     segments: list[tuple[list[str], bool, bool, int]] = []  # (characters as drawn, bold, rtl, last index)
     for i in _reorder(line_levels, base, text):
-        if text[i] in CONTROLS:
+        if text[i] in DIRECTION_CONTROLS:
             continue
         rtl = line_levels[i] % 2 == 1
         last = segments[-1] if segments else None

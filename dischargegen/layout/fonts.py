@@ -30,8 +30,8 @@ from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import RenderError
-from ..languages import written_in_another
-from .bidi import CONTROLS, has_right_to_left, mirror, visual
+from ..languages import ARABIC_SCRIPT, DEVANAGARI_SCRIPT, DIRECTION_CONTROLS, written_in_another
+from .bidi import has_right_to_left, mirror, visual
 from .direction import is_mirrored
 from .tagging import language as tagged_language
 
@@ -61,7 +61,7 @@ FALLBACKS = (
         "NotoNaskhArabic-Regular.ttf",
         "NotoNaskhArabic-Bold.ttf",
         shaped=True,
-        script=re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+        script=ARABIC_SCRIPT,
     ),
 )
 FAMILIES = (BODY, *FALLBACKS)
@@ -70,13 +70,9 @@ _BY_SCRIPT = tuple(family for family in FALLBACKS if family.script is not None)
 _INVISIBLE = frozenset("\n\t\u00ad\u200b\u200c\u200d")
 
 
-_REGISTERED: set[Family] = set()
-
-
 @cache
 def register(family: Family) -> frozenset[int]:
     """Register a family's faces with ReportLab once; returns the code points it covers."""
-    _REGISTERED.add(family)
     regular = TTFont(family.name, str(FONTS_DIR / family.regular), subfontIndex=family.face_index)
     _keep_tables(regular)
     _keep_compressed()
@@ -201,7 +197,8 @@ def face(family: Family, bold: bool) -> str:
 # the same meaning, and no fallback font embedded for one space. Controls of direction (they
 # order a line: :mod:`.bidi`) are not drawn.
 _SPACES = str.maketrans(
-    {"\u202f": "\u00a0", "\u2007": "\u00a0", "\u2009": " ", "\u2002": " ", "\u2003": " "} | dict.fromkeys(CONTROLS)
+    {"\u202f": "\u00a0", "\u2007": "\u00a0", "\u2009": " ", "\u2002": " ", "\u2003": " "}
+    | dict.fromkeys(DIRECTION_CONTROLS)
 )
 
 
@@ -259,12 +256,9 @@ def _shaped(chunk: str, name: str, size: float) -> ShapedStr | str:
     return shaped
 
 
-_SHAPED_SCRIPTS = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")  # Devanagari and its extension, shaped left to right
-
-
 def needs_shaping(text: str) -> bool:
     """Whether ``text`` holds a left-to-right script that must be shaped to be drawn right."""
-    return _SHAPED_SCRIPTS.search(text) is not None
+    return DEVANAGARI_SCRIPT.search(text) is not None
 
 
 def _actual_text(text: str) -> str:

@@ -32,7 +32,7 @@ from ..content.build import NOTICE_ROLE
 from ..content.document import Node
 from ..dates import Duration
 from ..errors import DischargeError, InputError, TemplateError, TemplateProblem
-from ..languages import SOURCE_LANGUAGE
+from ..languages import SOURCE_LANGUAGE, negotiate, well_formed
 from ..model import RenderOptions, Tier
 from . import MAX_GRADE, MAX_LIST_ITEMS, MAX_PAGES, MAX_PAGES_LARGE, MAX_PAGES_LARGE_TRANSLATED, REVIEW_MONTHS
 from .parity import (
@@ -65,14 +65,28 @@ def check_templates(
             results.append(TemplateResult(name, None, exc.file or name, findings=[_finding(exc)]))
             continue
         procedure = catalog.procedures[name]
+        wanted = _languages_asked(procedure, languages)
         english: dict[Variant, Node] = {}  # the English documents, for the translations' parity
         for language in sorted(procedure.languages, key=lambda code: code != SOURCE_LANGUAGE):
-            if languages and language not in languages and language != SOURCE_LANGUAGE:
+            if wanted and language not in wanted and language != SOURCE_LANGUAGE:
                 continue
             result = _check_template(procedure, language, settings, today or date.today(), english)
-            if not languages or language in languages:
+            if not wanted or language in wanted:
                 results.append(result)
     return CheckReport(results)
+
+
+def _languages_asked(procedure: Procedure, languages: Sequence[str]) -> set[str]:
+    """The template languages ``languages`` ask for (``es-MX`` is ``es``); a code that asks for
+    none of the procedure's templates is an error, never a check that checks nothing."""
+    wanted: set[str] = set()
+    for code in languages:
+        found = negotiate(code, procedure.languages) if well_formed(code) else None
+        if found is None:
+            known = ", ".join(procedure.languages)
+            raise InputError("language", f"{procedure.id} has no template in {code!r} (it has: {known})")
+        wanted.add(found)
+    return wanted
 
 
 def _finding(exc: TemplateError, code: str | None = None) -> Finding:

@@ -167,13 +167,21 @@ async def deliver(made: Made, service: api.ServiceSettings) -> None:
             raise HttpError(500, None, "forward: the downstream system did not accept the MDM^T02") from None
 
 
+def _acknowledgement(reply: bytes) -> bytes:
+    """MSA-1 of an ACK, read with the separator its MSH declares (MSH-1)."""
+    separator = reply[3:4] if reply.startswith(b"MSH") else b"|"
+    segments = reply.replace(b"\n", b"\r").split(b"\r")
+    msa = next((s.split(separator) for s in segments if s.startswith(b"MSA" + separator)), [])
+    return msa[1] if len(msa) > 1 else b""
+
+
 async def forward(host: str, port: int, mdm: bytes) -> None:
     reader, writer = await open_hl7_connection(host, port, encoding="latin-1")
     try:
         writer.writeblock(mdm)
         await writer.drain()
         reply = await reader.readblock()
-        if b"MSA|AA" not in reply and b"MSA|CA" not in reply:
+        if _acknowledgement(reply) not in (b"AA", b"CA"):
             raise ValueError("not accepted")
     finally:
         writer.close()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import OutputError
+from ..identifiers import NAMESPACE
 from ..model import Handout
 from ..record import FhirContext
 
@@ -27,7 +28,7 @@ CLINICAL_NOTE = {
     "code": "clinical-note",
     "display": "Clinical Note",
 }
-_NAMESPACE = uuid.UUID("6f1f3c52-8d0e-4c0a-9a51-6c1d7b3e2a90")  # dischargegen document ids
+_NAMESPACE = uuid.UUID(NAMESPACE)  # the document identifiers
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ def read_message(data: bytes, codes: CodeMap, *, procedure: str | None = None) -
     _medications(
         [segment(line, f"{line[:3]}[{n}]", 27) for n, line in enumerate(_all(lines, "RXE", "RXO"), 1)], facts, paths
     )
-    discharge = segment(pv1_line, "PV1", 45).value(45) if pv1_line else ""
+    pv1 = segment(pv1_line, "PV1", 45) if pv1_line else None
+    discharge = pv1.value(45) if pv1 else ""
+    visit = pv1.value(19) if pv1 else ""
     rol_phones = [_phone(segment(line, "ROL", 12), 12) for line in _all(lines, "ROL")]
     return Record(
         facts=facts,
@@ -85,6 +87,7 @@ def read_message(data: bytes, codes: CodeMap, *, procedure: str | None = None) -
             receiving_facility=msh.raw(6),
             control_id=msh.value(10),
             discharge=discharge or None,
+            visit=visit or None,
         ),
     )
 
