@@ -2,7 +2,9 @@
 
 A command makes one handout and exits, so the cyclic garbage collector only costs time: it is
 switched off before anything else is imported. ``dischargegen batch``, which runs for long,
-switches it back on.
+switches it back on. At exit, Python collects every object the program made once more, whether
+or not the collector is on: about 30 ms of a cold ``make`` here. What is left then is frozen out
+of that collection; the memory goes back to the system anyway.
 
 A closed standard output (``dischargegen procedures | head -1``) ends the program quietly with
 exit status 141. SIGPIPE stays ignored, as Python sets it, and the command line turns the
@@ -23,6 +25,7 @@ def run() -> None:
     try:
         main()
     except SystemExit:
+        gc.freeze()  # nothing left needs collecting: the process ends
         try:
             sys.stdout.flush()  # what is still buffered, while a closed pipe can still be handled
         except BrokenPipeError:

@@ -313,42 +313,58 @@ def _meta_limit(spec: dict[str, Any], name: str, meta: _Meta) -> Weight | None:
         raise meta.error(str(exc), name) from None
 
 
-class Catalog(NamedTuple):
-    """The procedures found in the template folders, facility folder first, and the broken ones."""
+class Catalog:
+    """The procedures found in the template folders, facility folder first. A procedure's
+    metadata is read and checked when it is first asked for (a handout needs one of them);
+    :attr:`procedures` and :attr:`broken` read them all."""
 
-    folders: tuple[Path, ...]
-    procedures: dict[str, Procedure]
-    broken: dict[str, TemplateError]  # procedure id -> why its metadata cannot be used
+    def __init__(self, folders: tuple[Path, ...], found: dict[str, Path]) -> None:
+        self.folders = folders
+        self._found = found  # procedure id -> its folder, the facility's over the shipped one
+        self._read: dict[str, Procedure | TemplateError] = {}
+
+    def _load(self, procedure_id: str) -> Procedure | TemplateError:
+        if procedure_id not in self._read:
+            try:
+                self._read[procedure_id] = load_procedure(self._found[procedure_id])
+            except TemplateError as exc:
+                self._read[procedure_id] = exc
+        return self._read[procedure_id]
 
     def get(self, procedure_id: str) -> Procedure:
-        if procedure_id in self.broken:
-            raise self.broken[procedure_id]
-        try:
-            return self.procedures[procedure_id]
-        except KeyError:
+        if procedure_id not in self._found:
             known = ", ".join(sorted(self.procedures)) or "none"
-            raise InputError("procedure", f"not a procedure that can be made (known: {known})") from None
+            raise InputError("procedure", f"not a procedure that can be made (known: {known})")
+        loaded = self._load(procedure_id)
+        if isinstance(loaded, TemplateError):
+            raise loaded
+        return loaded
+
+    @property
+    def procedures(self) -> dict[str, Procedure]:
+        """Every procedure whose metadata can be used, by id."""
+        loaded = {name: self._load(name) for name in sorted(self._found)}
+        return {name: p for name, p in loaded.items() if isinstance(p, Procedure)}
+
+    @property
+    def broken(self) -> dict[str, TemplateError]:
+        """Every procedure whose metadata cannot be used, by id, with why."""
+        loaded = {name: self._load(name) for name in sorted(self._found)}
+        return {name: p for name, p in loaded.items() if isinstance(p, TemplateError)}
 
     def names(self) -> list[str]:
         """Every procedure id, usable or broken, sorted."""
-        return sorted({*self.procedures, *self.broken})
+        return sorted(self._found)
 
 
 @lru_cache(maxsize=8)
 def load_catalog(extra_dir: Path | None = None) -> Catalog:
     """Every procedure in the shipped templates, plus or overridden by ``extra_dir``'s."""
     folders = ((extra_dir,) if extra_dir else ()) + (SHIPPED_TEMPLATES,)
-    procedures: dict[str, Procedure] = {}
-    broken: dict[str, TemplateError] = {}
+    found: dict[str, Path] = {}
     for folder in reversed(folders):  # the facility's folder last, so that it overrides
         if not folder.is_dir():
             raise TemplateError("templates directory does not exist", str(folder))
         for meta in sorted(folder.glob("*/procedure.toml")):
-            name = meta.parent.name
-            try:
-                procedures[name] = load_procedure(meta.parent)
-                broken.pop(name, None)
-            except TemplateError as exc:
-                broken[name] = exc
-                procedures.pop(name, None)
-    return Catalog(folders, procedures, broken)
+            found[meta.parent.name] = meta.parent
+    return Catalog(folders, found)

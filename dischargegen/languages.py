@@ -40,20 +40,52 @@ _TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+class Script:
+    """The characters of a script, as ranges of code points: :meth:`search` finds one in a text.
+
+    The pattern is compiled the first time a text reaching the script's range is searched: a
+    class of a few thousand code points takes a millisecond or two to compile, and an English
+    handout with English names never needs one."""
+
+    def __init__(self, *ranges: tuple[str, str]) -> None:
+        self._class = "[" + "".join(f"{first}-{last}" for first, last in ranges) + "]"
+        self._lowest = min(first for first, _ in ranges)
+        self._pattern: re.Pattern[str] | None = None
+
+    def _reaches(self, text: str) -> bool:
+        return bool(text) and max(text) >= self._lowest
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        if self._pattern is None:
+            self._pattern = re.compile(self._class)
+        return self._pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """The first character of the script in ``text``, if any."""
+        return self.pattern.search(text) if self._reaches(text) else None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        """Whether ``text`` starts with a character of the script."""
+        return self.pattern.match(text) if self._reaches(text) else None
+
+
 # Scripts whose words most likely belong to one language (a name in an English handout), and the
 # languages that write them: a Cyrillic word in Russian text, or a Chinese character in Japanese,
 # is no change of language.
-ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-DEVANAGARI_SCRIPT = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")
+ARABIC_SCRIPT = Script(
+    ("\u0600", "\u06ff"), ("\u0750", "\u077f"), ("\u08a0", "\u08ff"), ("\ufb50", "\ufdff"), ("\ufe70", "\ufeff")
+)
+DEVANAGARI_SCRIPT = Script(("\u0900", "\u097f"), ("\ua8e0", "\ua8ff"))
 _SCRIPTS = (
     (ARABIC_SCRIPT, "ar", {"ar", "fa", "ur"}),
-    (re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]"), "he", {"he", "yi"}),
+    (Script(("\u0590", "\u05ff"), ("\ufb1d", "\ufb4f")), "he", {"he", "yi"}),
     (DEVANAGARI_SCRIPT, "hi", {"hi", "mr", "ne"}),
-    (re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"), "ko", {"ko"}),
-    (re.compile("[\u3040-\u30ff]"), "ja", {"ja"}),
-    (re.compile("[\u3400-\u4dbf\u4e00-\u9fff]"), "zh", {"zh", "ja", "ko"}),
-    (re.compile("[\u0400-\u04ff]"), "ru", {"ru", "uk", "be", "bg", "sr", "mk", "kk"}),
-    (re.compile("[\u0370-\u03ff]"), "el", {"el"}),
+    (Script(("\u1100", "\u11ff"), ("\u3130", "\u318f"), ("\uac00", "\ud7af")), "ko", {"ko"}),
+    (Script(("\u3040", "\u30ff")), "ja", {"ja"}),
+    (Script(("\u3400", "\u4dbf"), ("\u4e00", "\u9fff")), "zh", {"zh", "ja", "ko"}),
+    (Script(("\u0400", "\u04ff")), "ru", {"ru", "uk", "be", "bg", "sr", "mk", "kk"}),
+    (Script(("\u0370", "\u03ff")), "el", {"el"}),
 )  # fmt: skip
 
 

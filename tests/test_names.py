@@ -73,3 +73,19 @@ def test_unprintable_characters_are_an_error(render, name: str, reason: str) -> 
 def test_control_characters_are_rejected(render, name: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputError, match=r"^name: contains a control character"):
         render({"name": name})
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), max_size=20))
+def test_a_script_is_found_in_any_text_that_holds_one_of_its_characters(text: str) -> None:
+    """The script classes compile only for text that reaches their range; what they find is what
+    the whole pattern finds in any text (an accented Latin name, a name with one Arabic letter)."""
+    from dischargegen.languages import ARABIC_SCRIPT, Script
+
+    greek = Script(("\u0370", "\u03ff"))
+    for script, pattern in ((ARABIC_SCRIPT, ARABIC_SCRIPT.pattern), (greek, greek.pattern)):
+        for sample in (text, f"José {text}", f"{text} ع", f"Ωmega {text}"):
+            expected = pattern.search(sample)
+            found = script.search(sample)
+            assert (found and found.start()) == (expected and expected.start())
+            assert bool(script.match(sample)) == bool(pattern.match(sample))

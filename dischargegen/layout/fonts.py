@@ -30,7 +30,7 @@ from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import RenderError
-from ..languages import ARABIC_SCRIPT, DEVANAGARI_SCRIPT, DIRECTION_CONTROLS, written_in_another
+from ..languages import ARABIC_SCRIPT, DEVANAGARI_SCRIPT, DIRECTION_CONTROLS, Script, written_in_another
 from .bidi import has_right_to_left, mirror, visual
 from .direction import is_mirrored
 from .tagging import language as tagged_language
@@ -46,7 +46,7 @@ class Family(NamedTuple):
     bold: str | None  # None: the family has one face, set for bold text too
     face_index: int = 0  # the face's number in a TrueType collection (.ttc)
     shaped: bool = False  # its script needs shaping (HarfBuzz) to be drawn right
-    script: re.Pattern[str] | None = None  # a word in this script is set in this family first
+    script: Script | None = None  # a word in this script is set in this family first
 
 
 BODY = Family("Atkinson", "AtkinsonHyperlegible-Regular.ttf", "AtkinsonHyperlegible-Bold.ttf")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import unicodedata
 
 from reportlab import rl_config
@@ -20,7 +19,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..content.document import Run
-from ..languages import DIRECTION_CONTROLS
+from ..languages import DIRECTION_CONTROLS, Script
 from .fonts import BODY, Label, draw_labels, text_width
 from .tagging import Element, content
 
@@ -28,7 +27,7 @@ BLANK_INCHES = 2.2  # a write-in line is at least 2 inches long
 _NO_CONTROLS = dict.fromkeys(map(ord, DIRECTION_CONTROLS))
 # Han, kana and CJK punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms: lines may
 # break around each such character.
-_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK = Script(("\u2e80", "\u9fff"), ("\uf900", "\ufaff"), ("\uff00", "\uffef"))
 _NO_LINE_START = frozenset(
     "、。，．：；？！）〕」』】〉》〙〗”’ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・…‥々,.:;?!)]}%"
 )
