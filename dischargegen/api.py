@@ -216,6 +216,17 @@ def duration_words(duration: Duration, language: str = SOURCE_LANGUAGE) -> str:
     return str(Span(duration, language))
 
 
+def default_words(default: DefaultInForce, units: Units) -> str:
+    """A restriction default in words, as a nurse reads it: ``10 lb (4.5 kg) for 6 weeks``."""
+    limit = f"{limit_words(default.limit, units)} for " if default.limit else ""
+    return limit + duration_words(default.duration)
+
+
+def default_origin(default: DefaultInForce) -> str:
+    """Where a default in force comes from: ``facility config`` or ``template default``."""
+    return "facility config" if default.origin == "facility" else "template default"
+
+
 def procedure_codes(procedure: Procedure, settings: Settings) -> dict[str, list[str]]:
     """The codes that select ``procedure``: its metadata's plus the facility config's ``[codes]``."""
     codes: dict[str, list[str]] = {canonical_system(system): list(values) for system, values in procedure.codes.items()}

@@ -63,13 +63,8 @@ def procedures(config_path: Path | None, templates_dir: Path | None) -> None:
         if codes:
             click.echo(f"  codes: {codes}")
         for d in api.restriction_defaults(procedure, settings.config).values():
-            limit = f"{api.limit_words(d.limit, units)} for " if d.limit else ""
-            click.echo(f"  restriction {d.kind}: {limit}{api.duration_words(d.duration)}  [{_origin(d.origin)}]")
+            click.echo(f"  restriction {d.kind}: {api.default_words(d, units)}  [{api.default_origin(d)}]")
         for d in api.timeline_defaults(procedure, settings.config).values():
             click.echo(
-                f"  timeline {d.kind}: {api.duration_words(d.duration)} after the procedure  [{_origin(d.origin)}]"
+                f"  timeline {d.kind}: {api.duration_words(d.duration)} after the procedure  [{api.default_origin(d)}]"
             )
-
-
-def _origin(origin: str) -> str:
-    return "facility config" if origin == "facility" else "template default"

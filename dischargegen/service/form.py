@@ -83,10 +83,8 @@ def rows(request: Request, procedure: Any) -> list[Row]:
     units = current.config.facility.units
     found = []
     for d in api.restriction_defaults(procedure, current.config).values():
-        limit = api.limit_words(d.limit, units) + " for " if d.limit else ""
-        origin = "facility config" if str(d.origin) == "facility" else "template default"
-        words = f"{limit}{api.duration_words(d.duration)}"
-        found.append(Row(d.kind, str(d.limit or ""), str(d.duration), words, d.source, origin))
+        words = api.default_words(d, units)
+        found.append(Row(d.kind, str(d.limit or ""), str(d.duration), words, d.source, api.default_origin(d)))
     return found
 
 
