@@ -39,6 +39,7 @@ from dischargegen.model import InputKind, PdfProfile
 from dischargegen.qa.samples import Variant, sample_handout, variants
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = Path(__file__).parent.parent / "templates" / "_shared"
 ARCHIVAL = ("2u", "ua1")
 FULL = Variant(None, True, False)
 
@@ -215,6 +216,39 @@ def test_a_name_in_another_script_is_marked_with_its_language(settings: Settings
     content = document.pages[0].Contents.read_bytes()
     assert f"/Span <</Lang ({language})>> BDC".encode() in content
     assert b"/Lang (en)>> BDC" not in content  # English words are not marked: the document is English
+    assert failures(pdf) == []
+
+
+def _content(pdf: bytes) -> bytes:
+    """Every page's content stream, decoded, one after the other."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return b"".join(page.Contents.read_bytes() for page in document.pages)
+
+
+def _blank_label(language: str) -> str:
+    """The ``blank_label`` a shipped handout template gives, read from its source."""
+    source = (SHARED / f"spine-augmentation.{language}.xml.j2").read_text(encoding="utf-8")
+    found = re.search(r'blank_label="([^"]+)"', source)
+    assert found, language
+    return found.group(1)
+
+
+@pytest.mark.parametrize("language", ["es", "hi", "zh-Hans", "ar"])
+def test_a_write_in_line_is_read_as_its_label_not_as_underscores(settings: Settings, language: str) -> None:
+    """With no facility numbers the handout has lines for the nurse to write them on: a screen
+    reader hears the template's ``blank_label`` for each (a span's alternative text), the page
+    and its copied text still show the line."""
+    handout = make_handout({"name": "Ann Lee", "date": "2026-11-24", "language": language}, settings)
+    pdf = render_pdf(handout, settings)
+    streams = _content(pdf)
+    lines = re.findall(rb"\((_{20,})\) Tj", streams)  # the write-in lines (the header's short ones are not)
+    said = re.findall(rb"/Span <</Alt <FEFF([0-9A-F]+)>>> BDC [^()]*\((_{20,})\) Tj EMC", streams)
+    assert len(lines) >= 8 and len(said) == len(lines)  # 4 or 5 in the translation, as many in the English copy
+    labels = {bytes.fromhex(text.decode()).decode("utf-16-be") for text, _ in said}
+    assert labels == {_blank_label(language), _blank_label("en")}
+    assert "_" * 20 in pdf_text(pdf)
+    plain = render_pdf(handout, settings, RenderOptions(pdf_profile=PdfProfile.PLAIN))
+    assert b"/Alt" not in _content(plain) and re.search(rb"\(_{20,}\) Tj", _content(plain))
     assert failures(pdf) == []
 
 

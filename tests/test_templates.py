@@ -247,3 +247,22 @@ def test_the_page_gates_fail_over_two_pages_normal_and_four_in_large_print(tmp_p
     over = _page_findings(_long_facility_template(tmp_path / "b", 90))
     large = {pages: messages for (is_large, pages), messages in over.items() if is_large}
     assert min(large) >= 5 and all(m == [f"{p} pages in large print (at most 4)"] for p, m in large.items())
+
+
+def test_a_write_in_line_without_blank_label_is_a_warning(tmp_path: Path) -> None:
+    """A template with a line to write on (<blank/>) must say what a screen reader reads for it."""
+
+    def warnings(root: str) -> list[str]:
+        folder = tmp_path / root
+        shutil.copytree(FIXTURES / "facility" / "sacroplasty", folder / "sacroplasty")
+        template = folder / "sacroplasty" / "en.xml.j2"
+        text = template.read_text(encoding="utf-8").replace("</handout>", "<p>Your visit is on <blank/>.</p></handout>")
+        if root == "labelled":
+            text = text.replace(" sample_label=", ' blank_label="line to write on" sample_label=')
+        template.write_text(text, encoding="utf-8")
+        report = check_templates(load_settings(templates_dir=folder), ["sacroplasty"])
+        return [f.message for f in report.results[0].findings if f.code == "blank_label"]
+
+    message = "write-in lines (<blank/>) but no blank_label on <handout>: a screen reader reads underscores"
+    assert warnings("unlabelled") == [message]
+    assert warnings("labelled") == []

@@ -2,9 +2,10 @@
 
 Elements (attributes in brackets)::
 
-    handout [subject header subheader footer page_label sample_label draft_notice]
+    handout [subject header subheader footer page_label sample_label draft_notice blank_label]
                                 the root; its attributes are the PDF subject and the page frame's
-                                text (page_label holds {page} and {pages})
+                                text (page_label holds {page} and {pages}); blank_label is what a
+                                screen reader says for a write-in line
     title                       the handout's main heading
     lead                        the one main message, set large under the title
     section [title] [icon]      a heading (with its icon) and the blocks under it
@@ -49,7 +50,16 @@ CALENDAR_MAX_DAYS = 3 * 366  # the marks of one calendar span at most about thre
 BLANK = "_" * 12  # the text of a write-in line in the tree (the layout sets its printed length)
 INLINE = {"b": (), "br": (), "blank": ()}
 BLOCKS: dict[str, tuple[str, ...]] = {  # element -> its allowed attributes
-    "handout": ("subject", "header", "subheader", "footer", "page_label", "sample_label", "draft_notice"),
+    "handout": (
+        "subject",
+        "header",
+        "subheader",
+        "footer",
+        "page_label",
+        "sample_label",
+        "draft_notice",
+        "blank_label",
+    ),
     "title": (),
     "lead": (),
     "section": ("title", "icon"),

@@ -66,10 +66,12 @@ class Builder:
         self.barcodes = barcodes  # drawn under the signatures (the acknowledgement page)
         self._words: Any = None  # the calendars' CalendarWords, made for the first calendar
         self._level = 2  # the level of the headings made now: a section's; a box's in a section, one more
+        self.write_in: str | None = None  # what a screen reader says for a write-in line (the handout's blank_label)
 
     def handout(self, root: Node) -> tuple[list[Flowable], list[Flowable]]:
         """The flowables of the handout's head (the title, the lead and the warning boxes: the
         blocks before the first section) and of the rest."""
+        self.write_in = root.attrs.get("blank_label")
         children = root.children
         cut = next((i for i, child in enumerate(children) if child.tag == "section"), len(children))
         return self.blocks(children[:cut]), self.blocks(children[cut:])
@@ -93,7 +95,10 @@ class Builder:
         return text
 
     def words(self, runs: list[Run], style: ParagraphStyle) -> Text:
-        return Text(runs, style, bold=str(style.fontName).endswith("-Bold"))
+        text = Text(runs, style, bold=str(style.fontName).endswith("-Bold"))
+        if any(run.blank for run in runs):
+            text.write_in = self.write_in
+        return text
 
     def block(self, node: Node) -> list[Flowable]:
         s = self.s

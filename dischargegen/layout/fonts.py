@@ -219,7 +219,8 @@ def _cut(text: str) -> tuple[tuple[Family, str], ...]:
         return ((BODY, text),)
     out: list[tuple[Family, str]] = []
     for word in _WORD.findall(text):
-        if out and out[-1][0] is not BODY and not word[0].isalnum() and register(out[-1][0]).issuperset(map(ord, word)):
+        mark = not word[0].isalnum() and word[0] != "_"  # a space or punctuation; a write-in line is a word
+        if out and out[-1][0] is not BODY and mark and register(out[-1][0]).issuperset(map(ord, word)):
             family = out[-1][0]  # a space or mark after a fallback run stays in its font: one run, not three
         else:
             family = _family_for_word(word, body)
@@ -261,9 +262,11 @@ def needs_shaping(text: str) -> bool:
     return DEVANAGARI_SCRIPT.search(text) is not None
 
 
-def _actual_text(text: str) -> str:
-    """The marked-content operator that gives a shaped run its text (PDF 14.9.4, ActualText)."""
-    return f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC"
+def _span(key: str, text: str) -> str:
+    """The marked-content operator that opens a span with ``text`` as its ``key``: ``ActualText``,
+    what a shaped run stands for (PDF 14.9.4), or ``Alt``, what a screen reader says instead of
+    what is drawn (14.9.3)."""
+    return f"/Span <</{key} <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC"
 
 
 class Label(NamedTuple):
@@ -321,14 +324,14 @@ def _glyphs(piece: _Piece, name: str, size: float) -> tuple[ShapedStr | str, boo
 
 
 def _spans(glyphs: ShapedStr | str, written: str, right_to_left: bool) -> list[tuple[ShapedStr | str, str | None]]:
-    """A shaped run cut for drawing, each part with the text it stands for (None: the glyphs'
-    own characters say it). A left-to-right run is one part. A right-to-left run's glyphs are
+    """A shaped run cut for drawing, each part with the span that gives it the text it stands
+    for (None: the glyphs' own characters say it). A left-to-right run is one part. A right-to-left run's glyphs are
     in display order, so each letter drawn as another character (a joined form) gets a part of
     its own: a reader that spreads a part's text from left to right over its glyphs (poppler)
     then finds each letter where it is drawn, and puts the word in order as for any
     right-to-left text."""
     if not right_to_left:
-        return [(glyphs, written)]
+        return [(glyphs, _span("ActualText", written))]
     data = glyphs.__shapeData__  # type: ignore[union-attr]
     starts = sorted({glyph.cluster for glyph in data} | {len(written)})
     ends = dict(pairwise(starts))
@@ -341,10 +344,23 @@ def _spans(glyphs: ShapedStr | str, written: str, right_to_left: bool) -> list[t
         if glyphs[first : last + 1] != letters:
             if plain < first:
                 out.append((glyphs[plain:first], None))
-            out.append((glyphs[first : last + 1], letters))
+            out.append((glyphs[first : last + 1], _span("ActualText", letters)))
             plain = last + 1
     if plain < len(data):
         out.append((glyphs[plain:], None))
+    return out
+
+
+def _write_ins(glyphs: str, write_in: tuple[str, str]) -> list[tuple[str, str | None]]:
+    """An unshaped run cut around its write-in lines (``write_in``: a line's underscores, and
+    what a screen reader says for them), each line in a span that says so."""
+    line, says = write_in
+    out: list[tuple[str, str | None]] = []
+    for n, part in enumerate(glyphs.split(line)):
+        if n:
+            out.append((line, _span("Alt", says)))
+        if part:
+            out.append((part, None))
     return out
 
 
@@ -354,11 +370,15 @@ def _starts_raised(glyphs: ShapedStr | str) -> bool:
     return bool(data) and data[0].y_offset != 0
 
 
-def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = None) -> None:
+def draw_labels(
+    canv: Canvas, labels: list[Label], right_to_left: bool | None = None, write_in: tuple[str, str] | None = None
+) -> None:
     """Draw many short lines of text at once: one PDF text object, fonts and colours set only
     when they change (a calendar's day numbers). On a mirrored page each piece of text is drawn
     mirrored back, so that it reads the right way round where the mirror puts its line. The
-    lines run right to left on a mirrored page, unless ``right_to_left`` says otherwise."""
+    lines run right to left on a mirrored page, unless ``right_to_left`` says otherwise. In a
+    tagged PDF, each write-in line (``write_in``: its underscores, and what a screen reader
+    says for them) is a span with that alternative text."""
     if not labels:
         return
     mirrored = is_mirrored(canv)
@@ -397,14 +417,18 @@ def draw_labels(canv: Canvas, labels: list[Label], right_to_left: bool | None = 
             other = written_in_another(piece.text, language) if language else None
             if other:
                 text._code.append(f"/Span <</Lang ({other})>> BDC")  # type: ignore[attr-defined]
-            spans = _spans(glyphs, piece.text, piece.right_to_left) if shaped else ((glyphs, None),)
-            for drawn_glyphs, actual in spans:
-                if actual is not None:
-                    text._code.append(_actual_text(actual))  # type: ignore[attr-defined]
+            spans: Sequence[tuple[ShapedStr | str, str | None]] = ((glyphs, None),)
+            if shaped:
+                spans = _spans(glyphs, piece.text, piece.right_to_left)
+            elif language and write_in and write_in[0] in glyphs:
+                spans = _write_ins(str(glyphs), write_in)
+            for drawn_glyphs, opener in spans:
+                if opener is not None:
+                    text._code.append(opener)  # type: ignore[attr-defined]
                 if _starts_raised(drawn_glyphs):  # ReportLab can write a rise only after the font
                     text._curSubset = None  # type: ignore[attr-defined]  # so it sets the font again
                 text._code.append(text._formatText(drawn_glyphs))  # type: ignore[attr-defined]  # ReportLab's own
-                if actual is not None:
+                if opener is not None:
                     text._code.append("EMC")  # type: ignore[attr-defined]
             if other:
                 text._code.append("EMC")  # type: ignore[attr-defined]

@@ -153,6 +153,7 @@ class Text(Flowable):
         self._lines: dict[float, list[Line]] = {}  # by width
         self._part = lines  # a part of a split text: its width and lines, already set
         self.element = Element("P")  # in a tagged PDF: a paragraph, unless made a heading
+        self.write_in: str | None = None  # in a tagged PDF: what a screen reader says for a write-in line
 
     @property
     def line_width(self) -> float:
@@ -195,6 +196,7 @@ class Text(Flowable):
         rest = Text(self.runs, self.style, self.bold, (available_width, lines[fit:]))
         first.spaceAfter, rest.spaceBefore = 0, 0
         first.right_to_left = rest.right_to_left = self.right_to_left
+        first.write_in = rest.write_in = self.write_in
         first.element = rest.element = self.element  # one paragraph on two pages
         return [first, rest]
 
@@ -216,4 +218,5 @@ class Text(Flowable):
             Label(0.0, self.height - font - n * leading, "", font, color=color, runs=tuple(line))
             for n, line in enumerate(lines)
         ]
-        draw_labels(self.canv, labels, self.right_to_left)
+        write_in = ("_" * blank_length(font), self.write_in) if self.write_in else None
+        draw_labels(self.canv, labels, self.right_to_left, write_in)

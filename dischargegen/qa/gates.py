@@ -138,6 +138,7 @@ def _check_template(
         except TemplateError as exc:
             result.findings.append(_finding(exc))
     seen_errors: set[tuple[str, str | None, int | None]] = set()
+    unlabelled = None  # the source of a variant with write-in lines but no blank_label
     for variant in variants(procedure):
         outcome = VariantResult(variant)
         result.variants.append(outcome)
@@ -160,6 +161,8 @@ def _check_template(
                 outcome.findings.append(dataclasses.replace(finding, code="repeat"))
             continue
         _measure(outcome, document.tree, document.source, pdf, language)
+        if "blank_label" not in document.tree.attrs and any(run.blank for n in document.tree.iter() for run in n.runs):
+            unlabelled = document.source
         if language == SOURCE_LANGUAGE and not variant.large_print:
             english[variant] = document.tree
         elif translated and not variant.large_print and variant in english:
@@ -168,6 +171,9 @@ def _check_template(
                 outcome.findings.append(
                     Finding(Level.FAIL, "parity", difference.message, difference.file, difference.line)
                 )
+    if unlabelled is not None:
+        message = "write-in lines (<blank/>) but no blank_label on <handout>: a screen reader reads underscores"
+        result.findings.append(Finding(Level.WARNING, "blank_label", message, unlabelled))
     return result
 
 
