@@ -15,6 +15,7 @@ from dischargegen.api import check_templates, load_settings, make_handout, rende
 from dischargegen.cli import main
 from dischargegen.model import RenderOptions
 from dischargegen.qa.readability import measure, split_sentences, syllables, vowel_syllables
+from dischargegen.qa.reading_levels import reading
 
 FIXTURES = Path(__file__).parent / "fixtures" / "templates"
 SHIPPED = ("kyphoplasty", "vertebroplasty")
@@ -218,6 +219,32 @@ def test_readability_counts() -> None:
     hard = measure(["Postoperative anticoagulation necessitates individualized pharmacological consideration."])
     assert easy.grade < 2 < 12 < hard.grade
     assert hard.smog > easy.smog
+
+
+# Two short sentences in each language, and each measure worked out by hand from its published
+# formula: W words, S sentences, Y syllables (vowel groups; each vowel in Russian), L letters.
+KNOWN_SCORES = [
+    # Flesch-Kincaid: 0.39 W/S + 11.8 Y/W - 15.59, with W 9, S 2, Y 9
+    ("en", "The cat sat on the mat. The dog ran.", 0.39 * 9 / 2 + 11.8 * 9 / 9 - 15.59),
+    # Fernández Huerta: 206.84 - 0.60 (100 Y/W) - 1.02 W/S, with W 7, S 2, Y 11 (ga-to, co-me, ca-sa, a-zul)
+    ("es", "El gato come. La casa es azul.", 206.84 - 0.60 * 100 * 11 / 7 - 1.02 * 7 / 2),
+    # Amstad: 180 - W/S - 58.5 Y/W, with W 7, S 2, Y 8 (Kat-ze; ie, ä, au one vowel each)
+    ("de", "Die Katze schläft. Das Haus ist blau.", 180 - 7 / 2 - 58.5 * 8 / 7),
+    # Gulpease: 89 + (300 S - 10 L) / W, with W 7, S 2, L 22
+    ("it", "Il gatto dorme. La casa è blu.", 89 + (300 * 2 - 10 * 22) / 7),
+    # Oborneva: 206.835 - 1.3 W/S - 60.1 Y/W, with W 4, S 2, Y 5 (боль-шой)
+    ("ru", "Кот спит. Дом большой.", 206.835 - 1.3 * 4 / 2 - 60.1 * 5 / 4),
+    # characters a sentence, punctuation not counted: 4 and 6
+    ("zh-Hans", "猫在睡觉。房子是蓝色的。", 5.0),
+    # 猫 犬 鳥 が い ま す: the commas and the full stop are not characters a reader takes in
+    ("ja", "猫、犬、鳥がいます。", 7.0),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), KNOWN_SCORES)
+def test_each_reading_measure_gives_the_score_worked_out_by_hand(language: str, text: str, expected: float) -> None:
+    found = reading([text], language, 6.0)
+    assert found.value == pytest.approx(expected, abs=0.051)  # the report rounds to one decimal
 
 
 def _long_facility_template(tmp_path: Path, paragraphs: int) -> Path:

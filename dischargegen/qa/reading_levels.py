@@ -37,9 +37,11 @@ MAX_SENTENCE_WORDS_TRANSLATED = {"vi": 35}  # Vietnamese writes each syllable as
 MAX_SENTENCE_WORDS_OTHERS = 25  # translations run longer than English (20)
 _CJK_SENTENCE_END = re.compile(r"(?<=[。！？!?])\s*|(?<=[.])\s+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-# A character of Chinese, Japanese or Korean writing, or a run of Latin letters or digits (a
-# name, a number, "mg"): each is one unit a reader takes in.
-_CHARACTER = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]|[A-Za-z0-9\u00c0-\u024f]+")
+# A character of Chinese, Japanese or Korean writing (not its punctuation, U+3000-U+303F), or a
+# run of Latin letters or digits (a name, a number, "mg"): each is one unit a reader takes in.
+_CHARACTER = re.compile(
+    r"[\u1100-\u11ff\u2e80-\u2fff\u3040-\u9fff\uac00-\ud7af\uf900-\ufaff]|[A-Za-z0-9\u00c0-\u024f]+"
+)
 
 
 @dataclass(frozen=True)
