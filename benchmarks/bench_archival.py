@@ -3,8 +3,9 @@
     python benchmarks/bench_archival.py [--runs N]
 
 Prints the median warm render of one handout with the default profile (PDF/A-2u and PDF/UA-1:
-tagged layout, then pikepdf) next to ``plain``, alternating in one process (target 1.6x); and
-the median cold wall time of ``dischargegen make`` with each profile next to
+tagged layout, the archival objects added to ReportLab's document before it is written) next to
+``plain``, alternating in one process (target 1.6x); and the median cold wall time of
+``dischargegen make`` with each profile next to
 ``python -c "import click, jinja2, reportlab.platypus"``, each run alternating with the floor
 (targets: default 1.5x, plain 1.3x).
 """
@@ -31,7 +32,7 @@ def warm(runs: int) -> dict[str, float]:
     cases = {profile: RenderOptions(pdf_profile=profile) for profile in (PdfProfile.ARCHIVAL, PdfProfile.PLAIN)}
     times: dict[str, list[float]] = {profile: [] for profile in cases}
     for options in cases.values():
-        render_pdf(handout, settings, options)  # fonts, templates and pikepdf loaded
+        render_pdf(handout, settings, options)  # fonts, templates and the archive stage loaded
     for _ in range(runs):
         for profile, options in cases.items():
             start = time.perf_counter()

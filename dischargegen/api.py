@@ -33,7 +33,7 @@ from .facts import handout_from_record as _handout_from_record
 from .identifiers import document_id as _document_id
 from .languages import SOURCE_LANGUAGE
 from .layout.fonts import first_unprintable
-from .layout.render import render, render_tagged
+from .layout.render import render
 from .model import FACT_FIELDS, Cause, Handout, InputKind, PageSize, PdfProfile, RenderOptions, Units, Weight
 from .record import FhirContext, Record
 from .sinks.files import default_filename, write_atomic
@@ -189,18 +189,18 @@ def document_id(handout: Handout, settings: Settings, options: RenderOptions | N
 
 
 def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | None = None) -> bytes:
-    """The handout as PDF bytes: the content stage, the layout stage, then the post-processing
-    stage that makes the PDF to its profile (:func:`pdf_profile`; ``plain`` has none)."""
+    """The handout as PDF bytes: the content stage, then the layout stage, into whose document
+    the post-processing stage writes what the PDF's profile claims before it is written
+    (:func:`pdf_profile`; ``plain`` has none)."""
     options = options or RenderOptions()
     documents = make_documents(handout, settings, options)
     profile = pdf_profile(handout, options)
     identifier = document_id(handout, settings, options) if handout.facility.barcodes.qr else None
     if profile == PdfProfile.PLAIN:
         return layout_pdf(documents, handout, options, identifier)
-    laid = render_tagged(documents, handout, options, document_id=identifier)
-    from .archive.finish import finish  # deferred for start-up speed: pikepdf only for archival profiles
+    from .archive.finish import finish  # deferred for start-up speed: only for archival profiles
 
-    return finish(laid.pdf, profile, documents[0].language, laid.structure)
+    return render(documents, handout, options, document_id=identifier, profile=profile, finish=finish)
 
 
 # ---- procedures -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -129,19 +130,44 @@ def test_plain_is_the_layout_stage_output_untouched(settings: Settings) -> None:
     assert failures(pdf, ("ua1",))  # the validator does tell an untagged PDF apart
 
 
-def test_pikepdf_is_imported_only_for_a_non_plain_profile() -> None:
+def test_no_profile_imports_pikepdf() -> None:
+    """The archival objects are ReportLab's own: no profile reopens the PDF (pikepdf, qpdf)."""
     script = (
         "import sys\n"
         "from dischargegen.api import load_settings, make_handout, render_pdf, RenderOptions, PdfProfile\n"
         "s = load_settings()\n"
         "h = make_handout({'name': 'Ann Lee', 'date': '2026-11-24'}, s)\n"
-        "render_pdf(h, s, RenderOptions(pdf_profile=PdfProfile.PLAIN))\n"
-        "print('pikepdf' in sys.modules)\n"
-        "render_pdf(h, s)\n"
-        "print('pikepdf' in sys.modules)\n"
+        "for profile in PdfProfile:\n"
+        "    render_pdf(h, s, RenderOptions(pdf_profile=profile))\n"
+        "    print(profile.value, 'pikepdf' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "True"]
+    assert result.stdout.splitlines() == [f"{profile.value} False" for profile in PdfProfile]
+
+
+def test_the_document_information_and_the_xmp_give_the_same_time_in_a_half_hour_zone(tmp_path: Path) -> None:
+    """Made in India (UTC+05:30), not deterministic: both dates say the offset, minutes too."""
+    path = tmp_path / "h.pdf"
+    script = (
+        "import sys\n"
+        "from dischargegen.api import load_settings, make_handout, render_pdf\n"
+        "s = load_settings()\n"
+        "h = make_handout({'name': 'Ann Lee', 'date': '2026-11-24'}, s)\n"
+        "open(sys.argv[1], 'wb').write(render_pdf(h, s))\n"
+    )
+    env = {**os.environ, "TZ": "Asia/Kolkata"}
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env)
+    pdf = path.read_bytes()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        created = str(document.docinfo.CreationDate)
+        xmp = document.Root.Metadata.read_bytes().decode()
+    assert created.endswith("+05'30'")
+    made = re.search(r"<xmp:CreateDate>(.*)</xmp:CreateDate>", xmp)
+    assert made is not None
+    date, time = created[2:10], created[10:16]
+    assert made.group(1).startswith(f"{date[:4]}-{date[4:6]}-{date[6:]}T{time[:2]}:{time[2:4]}:{time[4:]}")
+    assert made.group(1).endswith("+05:30")
+    assert failures(pdf) == []
 
 
 # ---- what a screen reader meets: the structure tree ------------------------------------------

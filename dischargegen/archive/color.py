@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-import pikepdf
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObjectReference, PDFStream, PDFString
 
 SRGB = "sRGB IEC61966-2.1"
 _DATE = slice(24, 36)  # an ICC header's creation date and time (ICC.1:2010, 7.2.8)
@@ -21,15 +21,20 @@ def srgb_profile() -> bytes:
     return bytes(profile)
 
 
-def add_output_intent(pdf: pikepdf.Pdf) -> None:
-    """Declare sRGB as the PDF/A output intent (``/GTS_PDFA1``, the one PDF/A-1 to 4 name)."""
-    icc = pikepdf.Stream(pdf, srgb_profile())
-    icc.N = 3
-    intent = pikepdf.Dictionary(
-        Type=pikepdf.Name.OutputIntent,
-        S=pikepdf.Name.GTS_PDFA1,
-        OutputConditionIdentifier=SRGB,
-        Info=SRGB,
-        DestOutputProfile=icc,
+def icc_stream() -> PDFStream:
+    """The sRGB profile as a PDF stream (three components), for :func:`output_intent`."""
+    return PDFStream(PDFDictionary({"N": 3}), srgb_profile())
+
+
+def output_intent(profile: PDFObjectReference) -> PDFDictionary:
+    """The PDF/A output intent (``/GTS_PDFA1``, the one PDF/A-1 to 4 name) whose colour space is
+    the ICC profile at ``profile`` (the stream of :func:`icc_stream`, written in the document)."""
+    return PDFDictionary(
+        {
+            "Type": PDFName("OutputIntent"),
+            "S": PDFName("GTS_PDFA1"),
+            "OutputConditionIdentifier": PDFString(SRGB),
+            "Info": PDFString(SRGB),
+            "DestOutputProfile": profile,
+        }
     )
-    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])

@@ -1,20 +1,34 @@
-"""The XMP metadata that PDF/A and PDF/UA read: the document information dictionary's entries
-again (they must agree), the language, and the conformance claimed (``pdfaid``, ``pdfuaid``).
+"""The document's description, twice, in agreement: the document information dictionary that
+ReportLab writes (:class:`DocumentInfo`) and the XMP metadata that PDF/A and PDF/UA read
+(:func:`xmp_stream`), with the language and the conformance claimed (``pdfaid``, ``pdfuaid``).
 
-Written as text rather than through pikepdf's XMP model: it is a few fixed lines, and the model
-costs lxml's import. PDF/A-2 admits only the schemas it predefines; PDF/UA's ``pdfuaid`` is
-declared with the PDF/A extension schema (ISO 19005-2, 6.6.2.3).
+Both are made from the same values: the title, author, subject, keywords, creator and producer
+that ReportLab was given, and ReportLab's own timestamp (``invariant`` in a deterministic build:
+2000-01-01 UTC). An entry that is empty is written in neither, nor is ``/Trapped``. The dates
+are written here rather than by ReportLab, which would get a half-hour zone's offset wrong.
+
+The XMP is written as text: it is a few fixed lines. PDF/A-2 admits only the schemas it
+predefines; PDF/UA's ``pdfuaid`` is declared with the PDF/A extension schema (ISO 19005-2,
+6.6.2.3).
 """
 
 from __future__ import annotations
 
-import re
+import time
 from typing import NamedTuple
 
-import pikepdf
+from reportlab.lib.utils import TimeStamp
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFDocument, PDFInfo, PDFName, PDFStream, PDFString
 
-_PDF_DATE = re.compile(r"D:(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:([+-])(\d\d)'(\d\d)'?|Z)?")
-_EMPTY_DROPPED = ("/Author", "/Keywords", "/Subject", "/Trapped")  # ReportLab writes them empty too
+# the information entries the XMP repeats, in the order written: Info key -> PDFInfo attribute
+_ENTRIES = {
+    "Title": "title",
+    "Author": "author",
+    "Subject": "subject",
+    "Keywords": "keywords",
+    "Creator": "creator",
+    "Producer": "producer",
+}
 
 
 class Claim(NamedTuple):
@@ -25,42 +39,80 @@ class Claim(NamedTuple):
     pdfua_part: int | None
 
 
-def xmp_date(pdf_date: str) -> str:
-    """``D:20231114221320+00'00'`` as XMP writes it: ``2023-11-14T22:13:20+00:00``."""
-    match = _PDF_DATE.match(pdf_date)
-    if match is None:
-        raise ValueError(f"not a PDF date: {pdf_date!r}")
-    year, month, day, hour, minute, second, sign, zone_h, zone_m = match.groups()
-    zone = f"{sign}{zone_h}:{zone_m}" if sign else "Z"
-    return f"{year}-{month}-{day}T{hour}:{minute}:{second}{zone}"
+def _zone(stamp: TimeStamp) -> tuple[str, int, int]:
+    """The UTC offset of ``stamp``'s local time: sign, hours, minutes. ReportLab's own offset
+    (``dhh``, ``dmm``) drops the minutes of a zone such as India's; the offset is taken again
+    from the same moment (``stamp.t``). An invariant stamp is UTC."""
+    offset = 0 if stamp.tzname == "UTC" else time.localtime(stamp.t).tm_gmtoff
+    hours, minutes = divmod(abs(offset) // 60, 60)
+    return ("-" if offset < 0 else "+"), hours, minutes
 
 
-def _text(value: object) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def pdf_date(stamp: TimeStamp) -> str:
+    """ReportLab's timestamp as the document information writes it: ``D:20001231235959+05'30'``."""
+    year, month, day, hour, minute, second = stamp.YMDhms
+    sign, hours, minutes = _zone(stamp)
+    return f"D:{year:04d}{month:02d}{day:02d}{hour:02d}{minute:02d}{second:02d}{sign}{hours:02d}'{minutes:02d}'"
 
 
-def xmp_packet(info: pikepdf.Dictionary, language: str, claim: Claim) -> bytes:
-    """The XMP packet for a PDF whose document information is ``info``."""
-    title = _text(info.get("/Title", ""))
+def xmp_date(stamp: TimeStamp) -> str:
+    """The same moment as XMP writes it: ``2000-12-31T23:59:59+05:30``."""
+    year, month, day, hour, minute, second = stamp.YMDhms
+    sign, hours, minutes = _zone(stamp)
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{sign}{hours:02d}:{minutes:02d}"
+
+
+class DocumentInfo(PDFInfo):
+    """ReportLab's document information dictionary with only the entries that have a value (an
+    empty one would have no match in the XMP) and no ``/Trapped``; the dates are
+    :func:`pdf_date`'s. Takes the place of the document's own (:func:`replace_info`)."""
+
+    def entries(self) -> dict[str, str]:
+        """The entries that have a value: Info key -> text."""
+        found = {key: str(getattr(self, attribute) or "") for key, attribute in _ENTRIES.items()}
+        return {key: value for key, value in found.items() if value}
+
+    def format(self, document: PDFDocument) -> bytes:
+        written: dict[str, object] = {key: PDFString(value) for key, value in self.entries().items()}
+        written["CreationDate"] = written["ModDate"] = PDFString(pdf_date(document._timeStamp))  # type: ignore[attr-defined]  # ReportLab's timestamp, not in its stubs
+        return PDFDictionary(written).format(document)
+
+
+def replace_info(document: PDFDocument) -> DocumentInfo:
+    """Put a :class:`DocumentInfo` with the values ReportLab was given in place of the document's."""
+    info = DocumentInfo()
+    info.__dict__.update(document.info.__dict__)
+    document.info = info
+    return info
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xmp_packet(info: DocumentInfo, stamp: TimeStamp, language: str, claim: Claim) -> bytes:
+    """The XMP packet that repeats ``info`` (its dates ``stamp``) and claims ``claim``."""
+    entries = {key: _text(value) for key, value in info.entries().items()}
+    title = entries.get("Title", "")
     lines = [
         f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>',
         f"<dc:language><rdf:Bag><rdf:li>{_text(language)}</rdf:li></rdf:Bag></dc:language>",
         "<dc:format>application/pdf</dc:format>",
     ]
-    if "/Author" in info:
-        lines.append(f"<dc:creator><rdf:Seq><rdf:li>{_text(info.Author)}</rdf:li></rdf:Seq></dc:creator>")
-    if "/Subject" in info:
-        subject = _text(info.Subject)
+    if "Author" in entries:
+        lines.append(f"<dc:creator><rdf:Seq><rdf:li>{entries['Author']}</rdf:li></rdf:Seq></dc:creator>")
+    if "Subject" in entries:
+        subject = entries["Subject"]
         lines.append(
             f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{subject}</rdf:li></rdf:Alt></dc:description>'
         )
-    for key, name in (("/Creator", "xmp:CreatorTool"), ("/Producer", "pdf:Producer"), ("/Keywords", "pdf:Keywords")):
-        if info.get(key):
-            lines.append(f"<{name}>{_text(info[key])}</{name}>")
-    for key, name in (("/CreationDate", "xmp:CreateDate"), ("/ModDate", "xmp:ModifyDate")):
-        if info.get(key):
-            lines.append(f"<{name}>{xmp_date(str(info[key]))}</{name}>")
+    for key, name in (("Creator", "xmp:CreatorTool"), ("Producer", "pdf:Producer"), ("Keywords", "pdf:Keywords")):
+        if key in entries:
+            lines.append(f"<{name}>{entries[key]}</{name}>")
+    date = xmp_date(stamp)
     lines += [
+        f"<xmp:CreateDate>{date}</xmp:CreateDate>",
+        f"<xmp:ModifyDate>{date}</xmp:ModifyDate>",
         f"<pdfaid:part>{claim.pdfa_part}</pdfaid:part>",
         f"<pdfaid:conformance>{claim.pdfa_conformance}</pdfaid:conformance>",
     ]
@@ -75,6 +127,14 @@ def xmp_packet(info: pikepdf.Dictionary, language: str, claim: Claim) -> bytes:
         "</rdf:RDF>\n</x:xmpmeta>\n"
         '<?xpacket end="w"?>'
     ).encode()
+
+
+def xmp_stream(document: PDFDocument, language: str, claim: Claim) -> PDFStream:
+    """The metadata stream (uncompressed, as PDF/A asks) of ``document``, whose information
+    dictionary it replaces with a :class:`DocumentInfo` so that the two agree."""
+    info = replace_info(document)
+    packet = xmp_packet(info, document._timeStamp, language, claim)  # type: ignore[attr-defined]  # as in DocumentInfo
+    return PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), packet)
 
 
 _NAMESPACES = " ".join(
@@ -101,16 +161,3 @@ _PDFUA_EXTENSION = """<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Res
 <pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
 </rdf:li></rdf:Seq></pdfaSchema:property>
 </rdf:li></rdf:Bag></pdfaExtension:schemas>"""
-
-
-def add_metadata(pdf: pikepdf.Pdf, language: str, claim: Claim) -> None:
-    """Write the XMP packet (uncompressed, as PDF/A asks) and drop the document information
-    entries that would have no match in it."""
-    info = pdf.docinfo
-    for key in _EMPTY_DROPPED:
-        if key in info and (key == "/Trapped" or not str(info[key])):
-            del info[key]
-    stream = pikepdf.Stream(pdf, xmp_packet(info, language, claim))
-    stream.Type = pikepdf.Name.Metadata
-    stream.Subtype = pikepdf.Name.XML
-    pdf.Root.Metadata = pdf.make_indirect(stream)

@@ -19,6 +19,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfdoc import PDFDocument
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, FrameBreak, PageTemplate
 
@@ -219,12 +220,19 @@ class Part(NamedTuple):
     page: Geometry
 
 
-def numbered_canvas(parts: list[Part], counts: list[int], tagger: Tagger | None = None) -> type[Canvas]:
+def numbered_canvas(
+    parts: list[Part],
+    counts: list[int],
+    tagger: Tagger | None = None,
+    before_writing: Callable[[PDFDocument], None] | None = None,
+) -> type[Canvas]:
     """A canvas class that holds pages back until the end, so each can say "Page N of M", counted
     within its part (the translation's pages, then the English copy's); ``counts`` is filled with
     each part's pages when the PDF is saved. A page's anchors (:class:`.lists.Box`) become entries
     of the PDF's outline as it is written (a page held back has no place in the PDF yet). With a
-    ``tagger`` the pages are tagged (:mod:`.tagging`): the header and footer as artifacts."""
+    ``tagger`` the pages are tagged (:mod:`.tagging`): the header and footer as artifacts.
+    ``before_writing`` is given ReportLab's document when every page is in it, just before it
+    is written (the archival profiles add their objects: :mod:`dischargegen.archive`)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -250,6 +258,8 @@ def numbered_canvas(parts: list[Part], counts: list[int], tagger: Tagger | None 
                     self.bookmarkPage(key)
                     self.addOutlineEntry(title, key)
                 Canvas.showPage(self)
+            if before_writing is not None:
+                before_writing(self._doc)  # type: ignore[attr-defined]  # ReportLab's document, not in its stubs
             Canvas.save(self)
 
         def _decorate(self, part: Part, number: int, pages: int) -> None:

@@ -1,17 +1,19 @@
-"""The layout stage: a finished document tree -> flowables -> pages -> PDF bytes."""
+"""The layout stage: a finished document tree -> flowables -> pages -> PDF bytes (made to its
+profile by the post-processing stage, :mod:`dischargegen.archive`, just before they are written)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from reportlab.pdfbase.pdfdoc import PDFDocument
 from reportlab.platypus import BaseDocTemplate, Flowable, Image, NextPageTemplate, PageBreak, PageTemplate
 
 from ..content.build import Document
 from ..errors import RenderError
 from ..languages import RIGHT_TO_LEFT, SOURCE_LANGUAGE
-from ..model import Handout, RenderOptions
+from ..model import Handout, PdfProfile, RenderOptions
 from .direction import upright
 from .flowables import Builder
 from .fonts import BODY
@@ -33,50 +35,53 @@ if TYPE_CHECKING:
     from .barcodes import BarcodeValues
 
 
-class Laid(NamedTuple):
-    """The layout stage's result: the PDF, and its structure when it is tagged (the ``Document``
-    element, in reading order, for the post-processing stage to write: :mod:`.tagging`)."""
-
-    pdf: bytes
-    structure: Element | None = None
+Finish = Callable[[PDFDocument, PdfProfile, Tagger], None]
+"""What makes ReportLab's document to an archival profile before it is written, given the
+profile and the structure drawn: :func:`dischargegen.archive.finish.finish`, which the caller
+passes in (the post-processing package is a later stage than the layout)."""
 
 
 def render(
-    documents: Sequence[Document], handout: Handout, options: RenderOptions, *, document_id: str | None = None
+    documents: Sequence[Document],
+    handout: Handout,
+    options: RenderOptions,
+    *,
+    document_id: str | None = None,
+    profile: PdfProfile = PdfProfile.PLAIN,
+    finish: Finish | None = None,
 ) -> bytes:
     """Lay out ``documents`` (the handout's tree; a draft translation's, then the English one's)
     on the handout's pages, each part numbering its own pages; returns the PDF. The facility's
     barcodes (the QR code: ``document_id``) go under the signatures. A part that runs over the
-    pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact."""
-    return _render(documents, handout, options, False, document_id).pdf
+    pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact.
 
-
-def render_tagged(
-    documents: Sequence[Document], handout: Handout, options: RenderOptions, *, document_id: str | None = None
-) -> Laid:
-    """As :func:`render`, the content marked for its structure (:mod:`.tagging`), and the structure."""
-    return _render(documents, handout, options, True, document_id)
-
-
-def _render(
-    documents: Sequence[Document], handout: Handout, options: RenderOptions, tagged: bool, document_id: str | None
-) -> Laid:
+    A ``profile`` other than ``plain`` marks the content for its structure (:mod:`.tagging`),
+    and ``finish`` (required then) adds what the profile claims to the document, structure
+    included, just before it is written. ``plain`` is ReportLab's output alone."""
+    if profile != PdfProfile.PLAIN and finish is None:
+        raise ValueError(f"the {profile.value} profile needs its finish")
     barcodes = None
     if handout.facility.barcodes.any:
         from .barcodes import barcode_values  # deferred for start-up speed: only facilities with barcodes
 
         barcodes = barcode_values(handout, document_id)
     language = documents[0].language  # the catalog's /Lang; a part or a line in another says so
-    tagger = Tagger(Element("Document"), language) if tagged else None
-    pdf, counts = _build(documents, handout, options, [False] * len(documents), tagger, barcodes)
+
+    def build(compact: list[bool]) -> tuple[bytes, list[int]]:
+        if profile == PdfProfile.PLAIN or finish is None:
+            return _build(documents, handout, options, compact, None, barcodes)
+        archive = finish  # known here not to be None
+        tagger = Tagger(Element("Document"), language)  # each layout its own: the marks of another are gone
+        return _build(documents, handout, options, compact, tagger, barcodes, lambda doc: archive(doc, profile, tagger))
+
+    pdf, counts = build([False] * len(documents))
     over = [
         count > page_budget(options.large_print, document.language != SOURCE_LANGUAGE)
         for count, document in zip(counts, documents, strict=True)
     ]
     if any(over):
-        tagger = Tagger(Element("Document"), language) if tagged else None  # the first layout's marks are gone
-        pdf, _ = _build(documents, handout, options, over, tagger, barcodes)
-    return Laid(pdf, tagger.root if tagger else None)
+        pdf, _ = build(over)
+    return pdf
 
 
 def _build(
@@ -86,8 +91,10 @@ def _build(
     compact: list[bool],
     tagger: Tagger | None = None,
     barcodes: BarcodeValues | None = None,
+    before_writing: Callable[[PDFDocument], None] | None = None,
 ) -> tuple[bytes, list[int]]:
-    """The PDF of the parts, and each part's pages; marked for its structure with a ``tagger``."""
+    """The PDF of the parts, and each part's pages; marked for its structure with a ``tagger``;
+    ``before_writing`` given ReportLab's document when its pages are done."""
     page_size = PAGE_SIZES[options.page_size or handout.facility.page_size]
     first = documents[0]
     buffer = io.BytesIO()
@@ -117,7 +124,7 @@ def _build(
         flowables += story
     counts: list[int] = []
     try:
-        doc.build(flowables, canvasmaker=numbered_canvas(parts, counts, tagger))
+        doc.build(flowables, canvasmaker=numbered_canvas(parts, counts, tagger, before_writing))
     except RenderError:
         raise
     except Exception as exc:  # ReportLab reports layout failures as bare exceptions
