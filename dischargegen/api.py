@@ -17,6 +17,7 @@ that reach them import them when called, so that a one-handout command starts fa
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from .config import Config, ServiceSettings, check_overrides, load_config
 from .content.build import Document, build_document
 from .content.context import Span, weight_text
 from .dates import Duration
-from .errors import ConfigError, InputError
+from .errors import ConfigError, DischargeError, InputError
 from .facts import DefaultInForce, build_handout, parse_cause, restriction_defaults, timeline_defaults
 from .facts import handout_from_record as _handout_from_record
 from .identifiers import document_id as _document_id
@@ -136,6 +137,20 @@ def handout_from_record(
     return _handout_from_record(
         record, explicit, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today
     ).with_barcode_warning()
+
+
+WARM_UP = {"name": "Warm Up", "date": "2026-01-05"}  # a handout made only to load what every handout needs
+
+
+def warm_up(settings: Settings) -> None:
+    """Load what a worker's first job would otherwise wait for: the FHIR models, and the
+    templates, fonts and date data of one handout (a broken facility template is left to be
+    reported with the jobs that use it)."""
+    from .sources.fhir_bundle import load_models  # deferred for start-up speed: workers only
+
+    load_models()
+    with contextlib.suppress(DischargeError):
+        render_pdf(make_handout(WARM_UP, settings), settings)
 
 
 def read_facts_json(stream: IO[bytes]) -> tuple[dict[str, Any], bool]:

@@ -37,14 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .api import code_map, handout_from_record, load_settings
+from .api import code_map, handout_from_record, load_settings, warm_up
 from .ehr import Wants, convert, read_record
 from .errors import DischargeError, InputError, OutputError, SourceError, describe
 from .model import Handout, InputKind, RenderOptions
 from .processes import LOCK_FILE, Signals, die_with_parent, folder_lock, stop_pool, watch_parent
 from .sinks.files import AtomicFile, check_target, default_filename, write_atomic
 from .sources import MAX_INPUT_BYTES, read_input
-from .sources.fhir_bundle import model
 
 SUFFIXES = {".json": InputKind.FHIR, ".ndjson": InputKind.FHIR, ".hl7": InputKind.HL7, ".txt": InputKind.HL7}
 
@@ -166,14 +165,13 @@ _STATE: dict[str, Any] = {}
 
 
 def _load_state(config: BatchSettings) -> None:
-    """Load settings, the code map, templates, fonts and FHIR models once per process."""
+    """Load settings, the code map, templates, fonts and FHIR models once per process (:func:`.api.warm_up`)."""
     settings = load_settings(
         Path(config.config_path) if config.config_path else None,
         Path(config.templates_dir) if config.templates_dir else None,
     )
     _STATE.update(config=config, settings=settings, codes=code_map(settings))
-    for kind in ("Patient", "Procedure", "Encounter", "Organization", "Practitioner", "DocumentReference"):
-        model(kind)
+    warm_up(settings)
 
 
 def _init_worker(config: BatchSettings, parent: int | None, inherited_lock: int | None) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -38,3 +40,25 @@ def test_a_stuck_job_is_503_and_its_worker_replaced_and_a_full_queue_is_refused(
         asyncio.run(scenario())
     finally:
         renderer.stop()
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "from dischargegen.service.rendering import init_worker; init_worker(None, None)",
+        "from dischargegen.batch import _load_state; from dischargegen.api import batch_settings; "
+        "_load_state(batch_settings(outdir='.'))",
+    ],
+    ids=["service", "batch"],
+)
+def test_a_worker_loads_the_fhir_models_and_fonts_before_its_first_job(start: str) -> None:
+    """A fresh process, as a worker starts: the first Bundle then waits for no import."""
+    code = (
+        f"{start}\nimport sys\nfrom dischargegen.layout import fonts\n"
+        "print(sorted(m for m in sys.modules if m.startswith('fhir.resources.R4B.')))\n"
+        "print(fonts.register.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for kind in ("patient", "procedure", "encounter", "organization", "practitioner", "documentreference"):
+        assert f"fhir.resources.R4B.{kind}'" in out
+    assert int(out.split()[-1]) >= 1  # the body font registered: a handout was made

@@ -12,7 +12,6 @@ refused at once (503).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 import os
@@ -29,7 +28,6 @@ from .problems import HttpError
 
 # How a JSON request names each fact: as its key (for "give procedure and date" hints).
 FACT_NAMES = {key: key for key in api.FACT_FIELDS}
-WARM_UP = {"name": "Warm Up", "date": "2026-01-05"}
 QUEUED = 8  # jobs per rendering process that may wait; beyond them: 503
 STOP_GRACE = 2.0  # seconds a replaced pool's workers have to finish their jobs
 _log = logging.getLogger("dischargegen.service")
@@ -67,13 +65,13 @@ T = TypeVar("T")
 
 
 def init_worker(config_path: str | None, templates_dir: str | None) -> None:
-    """A worker's start: the settings once, then one handout so that fonts and templates are warm."""
+    """A worker's start: the settings and code map once, then what the first request would wait
+    for (:func:`dischargegen.api.warm_up`)."""
     settings = api.load_settings(
         Path(config_path) if config_path else None, Path(templates_dir) if templates_dir else None
     )
-    _STATE["settings"] = settings
-    with contextlib.suppress(DischargeError):  # a broken facility template is reported per request
-        api.render_pdf(api.make_handout(WARM_UP, settings), settings)
+    _STATE.update(settings=settings, codes=api.code_map(settings))
+    api.warm_up(settings)
 
 
 def guarded(job: Callable[..., T | Failed], *args: Any) -> T | Failed:
@@ -146,7 +144,7 @@ def prefill_from_record(data: bytes) -> Prefill | Failed:
     """A FHIR Bundle -> the handout's facts as the form's fields (nothing is rendered)."""
     settings: api.Settings = _STATE["settings"]
     try:
-        record = api.read_record(data, api.InputKind.FHIR, api.code_map(settings), {})
+        record = api.read_record(data, api.InputKind.FHIR, _STATE["codes"], {})
         handout = api.handout_from_record(record, {}, settings)
     except DischargeError as exc:
         return _failure(exc)

@@ -175,6 +175,8 @@ def _keys(entry: Entry) -> list[str]:
 
 
 _MODELS: dict[str, Any] = {}
+# The resource types a Bundle is read with, and the write-back's DocumentReference.
+USED = ("Patient", "Procedure", "Encounter", "Organization", "Practitioner", "DocumentReference")
 
 
 def model(kind: str) -> Any:
@@ -183,6 +185,12 @@ def model(kind: str) -> Any:
         module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
         _MODELS[kind] = getattr(module, kind)
     return _MODELS[kind]
+
+
+def load_models() -> None:
+    """Import every model in :data:`USED` now (a worker's start) rather than with a first record."""
+    for kind in USED:
+        model(kind)
 
 
 def _first_error(path: str, exc: ValueError) -> tuple[str, str]:
