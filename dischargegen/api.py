@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .catalog import Catalog, Procedure, load_catalog
-from .config import Config, ServiceSettings, check_overrides, load_config
+from .config import SECRET_ADVICE, Config, ServiceSettings, check_overrides, load_config
 from .content.build import Document, build_document
 from .content.context import Span, weight_text
 from .dates import Duration
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FACT_FIELDS",
+    "SECRET_ADVICE",
     "Cause",
     "CodeMap",
     "DefaultInForce",
@@ -71,14 +72,19 @@ __all__ = [
     "convert",
     "default_filename",
     "default_jobs",
+    "default_origin",
+    "default_words",
     "document_id",
     "document_reference_for",
+    "duration_words",
     "find_jobs",
     "format_check_report",
     "handout_from_record",
     "layout_pdf",
+    "limit_words",
     "load_settings",
     "make_document",
+    "make_documents",
     "make_handout",
     "page_images",
     "pdf_profile",
@@ -96,6 +102,7 @@ __all__ = [
     "stop_pool",
     "timeline_defaults",
     "wants",
+    "warm_up",
     "worker_pool",
     "write_atomic",
 ]
@@ -326,11 +333,15 @@ def convert(
     wants: Wants | None = None,
     *,
     procedure_id: str | None = None,
+    codes: CodeMap | None = None,
 ) -> Outputs:
-    """One EHR record's bytes -> its handout, PDF and the wanted write-back documents."""
+    """One EHR record's bytes -> its handout, PDF and the wanted write-back documents (``codes``:
+    the settings' :func:`code_map`, when the caller keeps one)."""
     from . import ehr  # deferred for start-up speed
 
-    return ehr.convert(data, kind, settings, explicit, options, wants or ehr.Wants(), procedure_id=procedure_id)
+    return ehr.convert(
+        data, kind, settings, explicit, options, wants or ehr.Wants(), procedure_id=procedure_id, codes=codes
+    )
 
 
 def ack(message: bytes, code: str, text: str = "", field: str | None = None) -> bytes:

@@ -7,7 +7,6 @@ Without a file every facility line is left out of the handout.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
@@ -82,12 +81,10 @@ class ServiceSettings(NamedTuple):
     mllp_connections: int = 16  # open MLLP connections, from all peers
 
 
-_SERVICE_KEYS = {
-    "tokens", "max_request_bytes", "rate_per_minute", "render_timeout", "printers", "outbox", "forward",
-    "public_url", "cds_issuers", "audit_key", "session_secret", "max_connections", "body_timeout", "mllp_peers",
-    "mllp_max_bytes", "mllp_connections",
-}  # fmt: skip
 _SECRET_LENGTH = 32  # characters of session_secret and audit_key, at least
+# The README's example of session_secret and audit_key: a config that copied it is refused.
+SECRET_PLACEHOLDER = "paste the output of: openssl rand -hex 32"
+SECRET_ADVICE = f"set it to at least {_SECRET_LENGTH} random characters: openssl rand -hex 32"
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -259,12 +256,14 @@ def _facility_translations(
     return MappingProxyType(out)
 
 
-def _service(raw: object, path: Path, fail: Any) -> ServiceSettings:
+def _service(raw: object, path: Path, fail: Callable[[str, str], ConfigError]) -> ServiceSettings:
     """``[service]``, checked here so that ``serve`` refuses a bad value before it binds."""
+    import ipaddress  # deferred for start-up speed: only a config with [service] needs it
+
     if not isinstance(raw, dict):
         raise fail("service", "must be a table")
     for key in raw:
-        if key not in _SERVICE_KEYS:
+        if key not in ServiceSettings._fields:
             raise fail(f"service.{key}", "unknown setting")
     values: dict[str, Any] = {}
     tokens = raw.get("tokens", [])
@@ -295,8 +294,8 @@ def _service(raw: object, path: Path, fail: Any) -> ServiceSettings:
                 raise fail(f"service.{key}", "must be a non-empty string")
             values[key] = raw[key].strip()
     for key in ("audit_key", "session_secret"):
-        if len(values.get(key, "x" * _SECRET_LENGTH)) < _SECRET_LENGTH:
-            raise fail(f"service.{key}", f"must be at least {_SECRET_LENGTH} random characters (openssl rand -hex 32)")
+        if key in values and (len(values[key]) < _SECRET_LENGTH or values[key] == SECRET_PLACEHOLDER):
+            raise fail(f"service.{key}", SECRET_ADVICE)
     if "public_url" in values and not values["public_url"].startswith(("https://", "http://")):
         raise fail("service.public_url", "must be an http(s) URL")
     peers = raw.get("mllp_peers", [])
@@ -341,7 +340,7 @@ def _service(raw: object, path: Path, fail: Any) -> ServiceSettings:
     return ServiceSettings(**values)
 
 
-def _barcodes(table: object, fail: Any) -> Barcodes:
+def _barcodes(table: object, fail: Callable[[str, str], ConfigError]) -> Barcodes:
     """``[barcode]``: ``code128`` a format over :data:`BARCODE_FIELDS` (``"{mrn}"``), ``qr`` true
     or false. Checked here: a format that names another field (the patient's name) is refused."""
     import string  # deferred for start-up speed: only a config with barcodes needs it
@@ -394,7 +393,9 @@ def _is_image(path: Path) -> bool:
     return head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
 
 
-def _procedure_overrides(table: dict[str, Any], key: str, fail: Any) -> ProcedureOverrides:
+def _procedure_overrides(
+    table: dict[str, Any], key: str, fail: Callable[[str, str], ConfigError]
+) -> ProcedureOverrides:
     unknown = set(table) - {"restrictions", "timeline"}
     if unknown:
         raise fail(f"{key}.{sorted(unknown)[0]}", "unknown setting (restrictions or timeline)")

@@ -19,8 +19,8 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pdfcheck import pdf_text
 from service_server import AUTH, SECRETS, TOKEN_HASH, Server, running
 
+from dischargegen.config import SECRET_PLACEHOLDER
 from dischargegen.service.rendering import Failed, guarded
-from dischargegen.service.server import PLACEHOLDER
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ADT = (FIXTURES / "readme" / "adt_a03.hl7").read_bytes()
@@ -265,9 +265,9 @@ def serve_with(tmp_path: Path, config: str, *args: str) -> subprocess.CompletedP
     [
         (f'tokens = ["{TOKEN_HASH}"]\naudit_key = "{"a" * 32}"\n', "service.session_secret: set it to at least 32"),
         (f'tokens = ["{TOKEN_HASH}"]\nsession_secret = "{"s" * 32}"\n', "service.audit_key: set it to at least 32"),
-        (f'audit_key = "{PLACEHOLDER}"\n', "service.audit_key: set it to at least 32"),
+        (f'audit_key = "{SECRET_PLACEHOLDER}"\n', "service.audit_key: set it to at least 32"),
         (f'tokens = ["{TOKEN_HASH}"]\n{SECRETS.replace("5e55", "a0d1")}', "session_secret: must differ from audit_key"),
-        ('audit_key = "short"\n', "service.audit_key: must be at least 32 random characters"),
+        ('audit_key = "short"\n', "service.audit_key: set it to at least 32 random characters"),
     ],
 )
 def test_serve_refuses_to_start_without_its_secrets(tmp_path: Path, config: str, error: str) -> None:

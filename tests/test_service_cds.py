@@ -117,6 +117,20 @@ def signed_in_form(server: Server, query: str) -> str:
     return server.request("GET", f"/?{query}", headers={"cookie": sign_in(server)}).body.decode()
 
 
+def test_an_altered_prefill_link_opens_an_empty_form(server: Server) -> None:
+    """A token changed by one character, or not a token at all, fills in nothing and echoes nothing."""
+    status, answer = call(server, signed(sorted(ISSUERS)[0]))
+    assert status == 200
+    token = answer["cards"][0]["links"][0]["url"].split("prefill=", 1)[1]
+    altered = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
+    family = RESOURCES["Patient"]["name"][0]["family"]
+    for bad in (altered, "not-a-token", "%00"):
+        answer = server.request("GET", f"/?prefill={bad}", headers={"cookie": sign_in(server)})
+        form = answer.body.decode()
+        assert answer.status == 200 and 'id="name" name="name" type="text" value=""' in form
+        assert family not in form and bad not in form
+
+
 @pytest.mark.parametrize(
     ("token", "why"),
     [

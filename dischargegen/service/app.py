@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -20,7 +21,7 @@ from starlette.routing import Route
 
 from .. import api
 from . import routes
-from .cds import Replays, cds_routes, prefill_reader
+from .cds import Replays, cds_routes
 from .form import form_keys, form_routes, page, printers_offered
 from .guards import ASGIApp, Guard
 from .logs import configure
@@ -111,7 +112,7 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
         bool(service.tokens) and not options.loopback
     )
     app.state.printers = printers_offered(service.printers)
-    app.state.prefill = prefill_reader(app.state.keys.prefill)
+    app.state.prefill = Fernet(app.state.keys.prefill)  # seals and opens the CDS cards' prefill tokens
     app.state.replays = Replays()
     return Guard(app, service)
 

@@ -75,17 +75,13 @@ class Replays:
         return True
 
 
-def prefill_reader(key: bytes) -> Any:
-    """The form's reader of a prefill token: the fields, or nothing when it is bad or old."""
-
-    def read(token: str) -> dict[str, str]:
-        try:
-            values = json.loads(Fernet(key).decrypt(token.encode("ascii", "replace"), ttl=PREFILL_SECONDS))
-        except (InvalidToken, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
-
-    return read
+def read_prefill(sealer: Fernet, token: str) -> dict[str, str]:
+    """The form's fields in a CDS card's prefill token; none when it is bad, altered or old."""
+    try:
+        values = json.loads(sealer.decrypt(token.encode("ascii", "replace"), ttl=PREFILL_SECONDS))
+    except (InvalidToken, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
 
 
 def _base(request: Request) -> str:
@@ -194,7 +190,7 @@ async def call(request: Request) -> Response:
             412, "prefetch", "prefetch: give the patient, encounter and procedures (this service fetches nothing)"
         )
     prefill = await renderer(request).run(prefill_from_record, _bundle(prefetch))
-    token = Fernet(request.app.state.keys.prefill).encrypt(json.dumps(prefill.values).encode()).decode("ascii")
+    token = request.app.state.prefill.encrypt(json.dumps(prefill.values).encode()).decode("ascii")
     return JSONResponse({"cards": [card(prefill, f"{_base(request)}/?prefill={token}")]})
 
 

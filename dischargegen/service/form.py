@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from .. import api
 from ..errors import DischargeError
+from .cds import read_prefill
 from .guards import token_id, token_user
 from .problems import HttpError
 from .rendering import Made, from_facts
@@ -197,9 +198,8 @@ async def show(request: Request) -> Response:
     values: dict[str, str] = {}
     if request.query_params.get("procedure"):
         values["procedure"] = request.query_params["procedure"]
-    prefill = request.app.state.prefill
-    if request.query_params.get("prefill") and prefill is not None:
-        values.update(prefill(request.query_params["prefill"]))
+    if request.query_params.get("prefill"):
+        values.update(read_prefill(request.app.state.prefill, request.query_params["prefill"]))
     return form_page(request, values)
 
 

@@ -18,7 +18,10 @@ import logging
 import sys
 from collections.abc import MutableMapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .rendering import Made
 
 ROUTES = (
     "/",
@@ -69,17 +72,16 @@ def mrn_hash(mrn: str | None, key: str) -> str | None:
     return hmac.new(key.encode("utf-8"), mrn.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def audit(
-    *, request_id: str, door: str, user: str, procedure: str, mrn: str | None, document_id: str, key: str
-) -> None:
-    """The audit line for one handout made."""
+def audit(made: Made, *, request_id: str, door: str, user: str, key: str) -> None:
+    """The audit line for one handout made: who asked, through which door, and which document,
+    its MRN as a keyed hash."""
     line = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "request_id": request_id,
         "door": door,
         "user": user,
-        "procedure": procedure,
-        "mrn_hash": mrn_hash(mrn, key),
-        "document_id": document_id,
+        "procedure": made.procedure,
+        "mrn_hash": mrn_hash(made.mrn, key),
+        "document_id": made.document_id,
     }
     _audit.info("%s", json.dumps(line))

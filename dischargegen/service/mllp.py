@@ -128,15 +128,7 @@ async def answer(message: bytes, renderer: Renderer, settings: api.Settings) -> 
     try:
         made = await renderer.run(from_record, message, "hl7", "mdm", {})
         await deliver(made, settings.config.service)
-        audit(
-            request_id=request_id,
-            door="mllp",
-            user="mllp",
-            procedure=made.procedure,
-            mrn=made.mrn,
-            document_id=made.document_id,
-            key=settings.config.service.audit_key,
-        )
+        audit(made, request_id=request_id, door="mllp", user="mllp", key=settings.config.service.audit_key)
     except HttpError as exc:
         field = exc.field
         code = "AR" if exc.status == 503 or (field or "").startswith(("MSH", "input")) else "AE"

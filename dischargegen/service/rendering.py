@@ -133,7 +133,7 @@ def from_record(data: bytes, kind: str, output: str, explicit: Mapping[str, Any]
     )
     options = api.RenderOptions()
     try:
-        out = api.convert(data, api.InputKind(kind), settings, explicit, options, wants)
+        out = api.convert(data, api.InputKind(kind), settings, explicit, options, wants, codes=_STATE["codes"])
     except DischargeError as exc:
         return _failure(exc)
     writeback = out.document_reference or out.bundle or out.mdm

@@ -31,12 +31,10 @@ def settings(request: Request) -> api.Settings:
 def record(request: Request, made: Made, door: str) -> None:
     """The audit line for a handout made for this request."""
     audit(
+        made,
         request_id=request.scope["state"]["request_id"],
         door=door,
         user=request.scope["state"].get("user", "anonymous"),
-        procedure=made.procedure,
-        mrn=made.mrn,
-        document_id=made.document_id,
         key=settings(request).config.service.audit_key,
     )
 

@@ -20,8 +20,6 @@ from .options import ServeOptions
 
 KEEP_ALIVE_SECONDS = 2
 MAX_HEADER_BYTES = 16 * 1024
-# The README's example of session_secret and audit_key: a config that copied it is refused.
-PLACEHOLDER = "paste the output of: openssl rand -hex 32"
 
 
 def serve(
@@ -95,8 +93,8 @@ def check(options: ServeOptions, service: api.ServiceSettings) -> None:
     if service.tokens:
         secrets["session_secret"] = service.session_secret
     for key, value in secrets.items():
-        if not value or value == PLACEHOLDER:
-            raise InputError(f"service.{key}", "set it to at least 32 random characters: openssl rand -hex 32")
+        if not value:  # its length and the README's placeholder are checked when the config loads
+            raise InputError(f"service.{key}", api.SECRET_ADVICE)
     if service.session_secret and service.session_secret == service.audit_key:
         raise InputError("service.session_secret", "must differ from audit_key")
 
