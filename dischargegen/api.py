@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -132,18 +133,29 @@ def load_settings(config_path: Path | None = None, templates_dir: Path | None = 
 
 def make_handout(facts: Mapping[str, Any], settings: Settings, *, today: date | None = None) -> Handout:
     """Validate one patient's facts (keys are :data:`FACT_FIELDS`) into a Handout."""
-    return build_handout(
+    handout = build_handout(
         facts, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today
-    ).with_barcode_warning()
+    )
+    return _barcode_checked(handout)
 
 
 def handout_from_record(
     record: Record, explicit: Mapping[str, Any], settings: Settings, *, today: date | None = None
 ) -> Handout:
     """The handout of an EHR record, with the explicitly given facts winning over the record's."""
-    return _handout_from_record(
+    handout = _handout_from_record(
         record, explicit, config=settings.config, catalog=settings.catalog, printable=first_unprintable, today=today
-    ).with_barcode_warning()
+    )
+    return _barcode_checked(handout)
+
+
+def _barcode_checked(handout: Handout) -> Handout:
+    """``handout``, warned when the facility's Code 128 cannot print on it."""
+    if handout.facility.barcodes.code128 is None:
+        return handout
+    from .layout.barcodes import printable_code128  # deferred for start-up speed: facilities with barcodes
+
+    return handout.with_barcode_warning(printable_code128(handout))
 
 
 WARM_UP = {"name": "Warm Up", "date": "2026-01-05"}  # a handout made only to load what every handout needs
@@ -222,7 +234,7 @@ def render_pdf(handout: Handout, settings: Settings, options: RenderOptions | No
         return layout_pdf(documents, handout, options, identifier)
     from .archive.finish import finish  # deferred for start-up speed: only for archival profiles
 
-    return render(documents, handout, options, document_id=identifier, profile=profile, finish=finish)
+    return render(documents, handout, options, document_id=identifier, finish=partial(finish, profile=profile))
 
 
 # ---- procedures -----------------------------------------------------------------------------

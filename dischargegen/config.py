@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from .catalog import Catalog
 from .dates import Duration, parse_duration
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, TemplateError
 from .languages import normalize, well_formed
 from .model import Barcodes, Facility, NameCase, PageSize, PdfProfile, Units, Weight
 from .phones import format_phone, known_region
@@ -426,11 +426,12 @@ def check_overrides(config: Config, catalog: Catalog) -> None:
     """The config's changes to procedure defaults must name procedures and defaults that exist."""
     where = config.path or "config"
     for name, overrides in config.procedures.items():
-        if name in catalog.broken:
-            continue  # reported as the template error when the procedure is used or checked
-        if name not in catalog.procedures:
+        if name not in catalog.names():
             raise ConfigError(f"{where}: procedures.{name}: no such procedure (known: {', '.join(catalog.names())})")
-        procedure = catalog.procedures[name]
+        try:
+            procedure = catalog.get(name)  # this one only: the other procedures' metadata stays unread
+        except TemplateError:
+            continue  # reported as the template error when the procedure is used or checked
         for kind, override in overrides.restrictions.items():
             key = f"procedures.{name}.restrictions.{kind}"
             if kind not in procedure.restrictions:

@@ -262,12 +262,13 @@ class Handout(NamedTuple):
             return None
         return text if all(" " <= char <= "~" for char in text) else None
 
-    def with_barcode_warning(self) -> Handout:
-        """This handout, telling the user when the facility's Code 128 cannot print on it."""
-        if self.facility.barcodes.code128 is None or self.code128() is not None:
+    def with_barcode_warning(self, printed: str | None) -> Handout:
+        """This handout, telling the user when the facility's Code 128 cannot print on it
+        (``printed``: what the page's Code 128 carries, None when it has none)."""
+        if self.facility.barcodes.code128 is None or printed is not None:
             return self
         problem = "barcode.code128: this handout lacks a value it names (MRN, encounter) or has one it cannot"
-        return self._replace(warnings=(*self.warnings, f"{problem} carry; the acknowledgement page has none"))
+        return self._replace(warnings=(*self.warnings, f"{problem} carry (not ASCII, or too long for the page)"))
 
 
 class RenderOptions(NamedTuple):

@@ -126,7 +126,7 @@ def test_plain_is_the_layout_stage_output_untouched(settings: Settings) -> None:
     options = RenderOptions(deterministic=True, pdf_profile=PdfProfile.PLAIN)
     pdf = render_pdf(handout, settings, options)
     assert pdf == layout_pdf(make_documents(handout, settings, options), handout, options)
-    assert b"/StructTreeRoot" not in pdf and b"/Metadata" not in pdf and b" BDC" not in pdf
+    assert b"/StructTreeRoot" not in pdf and b"/Metadata" not in pdf and b" BDC" not in _content(pdf)
     assert failures(pdf, ("ua1",))  # the validator does tell an untagged PDF apart
 
 
@@ -393,15 +393,28 @@ def test_facility_config_chooses_the_profile_and_refuses_an_unknown_one(tmp_path
         load_config(config)
 
 
-def test_the_command_line_option_wins_over_the_facility_setting(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["make", "--name", "Ann Lee", "--date", "2026-11-24"],
+        ["from-fhir", str(FIXTURES / "fhir" / "valid" / "synthea-raymon-kyphoplasty.json")],
+    ],
+    ids=["make", "from-fhir"],
+)
+def test_the_facility_setting_chooses_the_profile_and_the_option_wins(tmp_path: Path, command: list[str]) -> None:
     from click.testing import CliRunner
 
     from dischargegen.cli import main
 
-    config = tmp_path / "facility.toml"
-    config.write_text('[facility]\npdf_profile = "plain"\n', encoding="utf-8")
-    base = ["make", "--name", "Ann Lee", "--date", "2026-11-24", "--config", str(config), "-o", "-"]
-    untagged = CliRunner().invoke(main, base).stdout_bytes
-    tagged = CliRunner().invoke(main, [*base, "--pdf-profile", "pdfa-2u+ua-1"]).stdout_bytes
-    assert b"/StructTreeRoot" not in untagged
+    def made(profile: str, *option: str) -> bytes:
+        config = tmp_path / f"{profile}.toml"
+        config.write_text(f'[facility]\npdf_profile = "{profile}"\n', encoding="utf-8")
+        run = CliRunner().invoke(main, [*command, "--config", str(config), "-o", "-", *option])
+        assert run.exit_code == 0 and run.stdout_bytes.startswith(b"%PDF-"), run.output
+        return run.stdout_bytes
+
+    untagged, archived = made("plain"), made("pdfa-2b")
+    assert b"/StructTreeRoot" not in untagged and b"/Metadata" not in untagged
+    assert b"<pdfaid:conformance>B</pdfaid:conformance>" in archived and failures(archived, ("2b",)) == []
+    tagged = made("plain", "--pdf-profile", "pdfa-2u+ua-1")
     assert b"/StructTreeRoot" in tagged and failures(tagged) == []

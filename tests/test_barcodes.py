@@ -18,7 +18,7 @@ from test_archival import failures
 from dischargegen.api import RenderOptions, Settings, convert, document_id, make_handout, render_pdf, wants
 from dischargegen.config import load_config
 from dischargegen.errors import ConfigError
-from dischargegen.model import Barcodes, InputKind
+from dischargegen.model import Barcodes, InputKind, PageSize
 from dischargegen.qa.samples import sample_facts, variants
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -73,7 +73,10 @@ def test_the_qr_code_is_the_document_reference_master_identifier(settings: Setti
     found = scanned(out.pdf, tmp_path)
     assert found["QR Code"] == docref["masterIdentifier"]["value"]
     assert found["QR Code"].startswith("urn:uuid:")
-    assert "Raymon" not in "".join(found.values())  # never the patient's name
+    # this record's MRN is a 36-character UUID, a Code 128 wider than the column: none is printed
+    # (it would run off the page, unreadable), and a warning says so
+    assert set(found) == {"QR Code"}
+    assert any(warning.startswith("barcode.code128") for warning in out.handout.warnings)
 
 
 def test_the_mdm_files_the_pdf_under_the_identifier_the_qr_code_carries(settings: Settings, tmp_path: Path) -> None:
@@ -167,3 +170,22 @@ def test_the_code_128_line_is_under_its_bars_and_clear_of_everything_else(
             continue
         clear = x1 < left - quiet or x0 > right + quiet or y1 < top - quiet or y0 > line[4]
         assert clear, f"{word!r} is in the Code 128's quiet zone or on its line"
+
+
+def test_the_widest_code128_printed_decodes_in_the_narrowest_column_and_a_wider_one_is_left_out(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A4 at normal print has the narrowest column; an MRN whose Code 128 is as wide as allowed
+    still decodes there with its quiet zones, one character more and it is left out, with a warning."""
+    from dischargegen.layout.barcodes import MAX_CODE128_WIDTH, _code128
+
+    coded = with_barcodes(settings)
+    widest = next(f"X{'7' * n}" for n in range(60, 0, -1) if float(_code128(f"X{'7' * n}").width) <= MAX_CODE128_WIDTH)
+    wider = widest + "7"
+    assert float(_code128(wider).width) > MAX_CODE128_WIDTH
+    options = RenderOptions(page_size=PageSize.A4)
+    fits = make_handout({"name": "Ann Lee", "date": "2026-11-24", "mrn": widest}, coded)
+    assert scanned(render_pdf(fits, coded, options), tmp_path).get("Code 128") == widest and fits.warnings == ()
+    over = make_handout({"name": "Ann Lee", "date": "2026-11-24", "mrn": wider}, coded)
+    assert "Code 128" not in scanned(render_pdf(over, coded, options), tmp_path)
+    assert [w for w in over.warnings if w.startswith("barcode.code128")]

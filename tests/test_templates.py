@@ -13,6 +13,7 @@ from pdfcheck import pdf_pages, pdf_text
 
 from dischargegen.api import check_templates, load_settings, make_handout, render_pdf
 from dischargegen.cli import main
+from dischargegen.errors import InputError
 from dischargegen.model import RenderOptions
 from dischargegen.qa.readability import measure, split_sentences, syllables, vowel_syllables
 from dischargegen.qa.reading_levels import reading
@@ -84,6 +85,18 @@ def test_check_refuses_a_language_with_no_template_rather_than_check_nothing() -
     result = run("check", "vertebroplasty", "--lang", "nl")
     assert result.exit_code == 2
     assert "vertebroplasty has no template in 'nl'" in result.output
+
+
+def test_check_of_every_procedure_in_a_language_leaves_out_those_without_it() -> None:
+    """A facility's English-only procedure does not stop a check of the Russian templates; a
+    language that no procedure has is still an error."""
+    settings = load_settings(templates_dir=FIXTURES / "facility")
+    assert "ru" not in settings.catalog.get("sacroplasty").languages
+    report = check_templates(settings, languages=["ru"])
+    # the facility's kyphoplasty and sacroplasty are in English only; the shipped vertebroplasty has ru
+    assert sorted((r.procedure, r.language) for r in report.results) == [("vertebroplasty", "ru")]
+    with pytest.raises(InputError, match="no procedure has a template in 'nl'"):
+        check_templates(settings, languages=["ru", "nl"])
 
 
 def test_check_json_names_only_the_procedures_asked_for() -> None:

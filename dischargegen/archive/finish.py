@@ -71,7 +71,7 @@ class Framed(PDFObject):
         return data + (b"\r\n" if data.endswith(b"\r") else b"\n") + _END
 
 
-def finish(document: PDFDocument, profile: PdfProfile, tagger: Tagger) -> None:
+def finish(document: PDFDocument, tagger: Tagger, profile: PdfProfile) -> None:
     """Add to ``document`` (its pages done, not yet written) what ``profile`` (not ``plain``)
     claims, the structure that ``tagger`` recorded, and the mending of what ReportLab writes."""
     catalog: Any = document.Catalog  # type: ignore[attr-defined]  # ReportLab's catalog, not in its stubs
@@ -82,7 +82,7 @@ def finish(document: PDFDocument, profile: PdfProfile, tagger: Tagger) -> None:
         Metadata=reference(document, Framed(metadata)),
         OutputIntents=PDFArray([reference(document, output_intent(icc))]),
     )
-    add_structure(document, tagger.root, tagger.language)
+    add_structure(document, tagger.root)
     for page in document.Pages.pages:  # type: ignore[attr-defined]  # ReportLab's page tree, not in its stubs
         document.updateSignature(page.stream)  # the trailer ID: see the module's note
         page.check_format(document)  # ReportLab makes the page's content stream (as it would when writing)

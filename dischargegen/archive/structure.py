@@ -41,9 +41,10 @@ def set_entries(target: PDFCatalog, **entries: object) -> None:
         setattr(target, key, value)
 
 
-def add_structure(document: PDFDocument, root: Element, language: str) -> None:
+def add_structure(document: PDFDocument, root: Element) -> None:
     """Write the structure tree under ``root`` (the Document element), mark the PDF as tagged,
-    name its language and have a viewer show its title. ``document`` holds its pages already."""
+    and have a viewer show its title (its ``/Lang`` ReportLab writes, from the document template's
+    ``lang``). ``document`` holds its pages already."""
     pages = [reference(document, page) for page in document.Pages.pages]  # type: ignore[attr-defined]  # ReportLab's page tree, not in its stubs
     tree = PDFDictionary({"Type": PDFName("StructTreeRoot")})
     tree_ref = reference(document, tree)
@@ -82,6 +83,5 @@ def add_structure(document: PDFDocument, root: Element, language: str) -> None:
         document.Catalog,  # type: ignore[attr-defined]  # ReportLab's catalog, not in its stubs
         StructTreeRoot=tree_ref,
         MarkInfo=PDFDictionary({"Marked": TRUE}),
-        Lang=PDFString(language),
         ViewerPreferences=PDFDictionary({"DisplayDocTitle": TRUE}),
     )

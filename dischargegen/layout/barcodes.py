@@ -30,6 +30,10 @@ BAR_WIDTH = 1.0  # points: the narrowest bar, two pixels of a 150 dpi scan
 BAR_HEIGHT = 0.45 * inch
 QR_SIDE = 22 * mm
 LINE_SIZE = 9.0  # the human-readable line under the Code 128
+# The widest Code 128 printed: the narrowest column the acknowledgement page can have (normal print
+# on A4, 238 pt) less its two quiet zones. A wider one would run off the column, unreadable: it is
+# left out, and the handout warns (:func:`printable_code128`).
+MAX_CODE128_WIDTH = 200.0
 
 
 class BarcodeValues(NamedTuple):
@@ -39,11 +43,21 @@ class BarcodeValues(NamedTuple):
     qr: str | None
 
 
+def _code128(text: str) -> Code128:
+    return Code128(text, barWidth=BAR_WIDTH, barHeight=BAR_HEIGHT, humanReadable=0, quiet=0)
+
+
+def printable_code128(handout: Handout) -> str | None:
+    """The facility's Code 128 filled in for this handout (:meth:`.Handout.code128`), when it
+    fits :data:`MAX_CODE128_WIDTH`; None when there is none to print."""
+    text = handout.code128()
+    return text if text is not None and float(_code128(text).width) <= MAX_CODE128_WIDTH else None
+
+
 def barcode_values(handout: Handout, document_id: str | None) -> BarcodeValues:
-    """The facility's barcodes for this handout: the Code 128 format filled in (left out when a
-    value it names is unknown or not ASCII: :meth:`.Handout.code128`), the QR code the document
-    identifier."""
-    return BarcodeValues(handout.code128(), document_id if handout.facility.barcodes.qr else None)
+    """The facility's barcodes for this handout: the Code 128 (:func:`printable_code128`) and the
+    QR code of the document identifier."""
+    return BarcodeValues(printable_code128(handout), document_id if handout.facility.barcodes.qr else None)
 
 
 class Barcodes(Flowable):
@@ -53,11 +67,7 @@ class Barcodes(Flowable):
     def __init__(self, values: BarcodeValues) -> None:
         super().__init__()
         self.values = values
-        self._code = (
-            Code128(values.code128, barWidth=BAR_WIDTH, barHeight=BAR_HEIGHT, humanReadable=0, quiet=0)
-            if values.code128
-            else None
-        )
+        self._code = _code128(values.code128) if values.code128 else None
 
     def _code_height(self) -> float:
         return BAR_HEIGHT + LINE_SIZE * 1.6 if self._code else 0.0

@@ -37,7 +37,7 @@ from .lists import at_top, frame_height
 from .styles import SHADE, Styles
 from .tables import rows_that_fit
 from .tagging import Element, artifact, content, is_tagged
-from .text import Text
+from .text import Text, plain_text
 
 WEEKS_MAX = 16  # longer spans are drawn as small months
 CELL_EM = 2.4  # the width of a day that holds a circled number and an icon, in ems
@@ -421,8 +421,8 @@ class Calendar(Flowable):
         """What the grid shows, in words: each marked day's date in full and its marks' texts."""
         days: dict[date, list[str]] = {}
         for mark in self.marks:
-            days.setdefault(mark.day, []).append("".join(run.text for run in mark.runs).strip())
-        return "; ".join(f"{self.words.full(day)}: {', '.join(texts)}" for day, texts in days.items())
+            days.setdefault(mark.day, []).append(plain_text(run.text for run in mark.runs))
+        return "; ".join(f"{self.words.label(day)} {', '.join(texts)}" for day, texts in days.items())
 
     def draw(self) -> None:
         top = self.height

@@ -65,7 +65,7 @@ FALLBACKS = (
     ),
 )
 FAMILIES = (BODY, *FALLBACKS)
-_BY_SCRIPT = tuple(family for family in FALLBACKS if family.script is not None)
+_BY_SCRIPT = tuple((family.script, family) for family in FALLBACKS if family.script is not None)
 # Characters that need no glyph of their own in running text.
 _INVISIBLE = frozenset("\n\t\u00ad\u200b\u200c\u200d")
 
@@ -175,8 +175,8 @@ def _family_for_word(word: str, body: frozenset[int]) -> Family:
     """One font for a whole word where possible, so that a word is never set in two faces."""
     if all(ord(c) in body or c in _INVISIBLE for c in word):
         return BODY
-    for family in _BY_SCRIPT:
-        if family.script.search(word) and register(family).issuperset(map(ord, word)):  # type: ignore[union-attr]
+    for script, family in _BY_SCRIPT:
+        if script.search(word) and register(family).issuperset(map(ord, word)):
             return family
     for family in FALLBACKS:
         covered = register(family)

@@ -13,7 +13,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Image, NextPageTemplat
 from ..content.build import Document
 from ..errors import RenderError
 from ..languages import RIGHT_TO_LEFT, SOURCE_LANGUAGE
-from ..model import Handout, PdfProfile, RenderOptions
+from ..model import Handout, RenderOptions
 from .direction import upright
 from .flowables import Builder
 from .fonts import BODY
@@ -35,10 +35,10 @@ if TYPE_CHECKING:
     from .barcodes import BarcodeValues
 
 
-Finish = Callable[[PDFDocument, PdfProfile, Tagger], None]
+Finish = Callable[[PDFDocument, Tagger], None]
 """What makes ReportLab's document to an archival profile before it is written, given the
-profile and the structure drawn: :func:`dischargegen.archive.finish.finish`, which the caller
-passes in (the post-processing package is a later stage than the layout)."""
+structure drawn: :func:`dischargegen.archive.finish.finish` for the profile, which the caller
+passes in (the archival stage comes after the layout)."""
 
 
 def render(
@@ -47,7 +47,6 @@ def render(
     options: RenderOptions,
     *,
     document_id: str | None = None,
-    profile: PdfProfile = PdfProfile.PLAIN,
     finish: Finish | None = None,
 ) -> bytes:
     """Lay out ``documents`` (the handout's tree; a draft translation's, then the English one's)
@@ -55,11 +54,10 @@ def render(
     barcodes (the QR code: ``document_id``) go under the signatures. A part that runs over the
     pages a handout keeps to (:func:`.pages.page_budget`) is laid out again compact.
 
-    A ``profile`` other than ``plain`` marks the content for its structure (:mod:`.tagging`),
-    and ``finish`` (required then) adds what the profile claims to the document, structure
-    included, just before it is written. ``plain`` is ReportLab's output alone."""
-    if profile != PdfProfile.PLAIN and finish is None:
-        raise ValueError(f"the {profile.value} profile needs its finish")
+    With ``finish`` (an archival profile) the content is marked for its structure
+    (:mod:`.tagging`) and ``finish`` adds what the profile claims to the document, structure
+    included, just before it is written; without it the PDF is ReportLab's output alone
+    (``plain``)."""
     barcodes = None
     if handout.facility.barcodes.any:
         from .barcodes import barcode_values  # deferred for start-up speed: only facilities with barcodes
@@ -68,11 +66,10 @@ def render(
     language = documents[0].language  # the catalog's /Lang; a part or a line in another says so
 
     def build(compact: list[bool]) -> tuple[bytes, list[int]]:
-        if profile == PdfProfile.PLAIN or finish is None:
+        if finish is None:
             return _build(documents, handout, options, compact, None, barcodes)
-        archive = finish  # known here not to be None
         tagger = Tagger(Element("Document"), language)  # each layout its own: the marks of another are gone
-        return _build(documents, handout, options, compact, tagger, barcodes, lambda doc: archive(doc, profile, tagger))
+        return _build(documents, handout, options, compact, tagger, barcodes, lambda doc: finish(doc, tagger))
 
     pdf, counts = build([False] * len(documents))
     over = [

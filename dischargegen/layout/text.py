@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import unicodedata
+from collections.abc import Iterable
 
 from reportlab import rl_config
 from reportlab.lib.styles import ParagraphStyle
@@ -127,6 +128,11 @@ def _cut_wide(
     return out
 
 
+def plain_text(pieces: Iterable[str]) -> str:
+    """Pieces of text as read aloud or copied: one line, single spaces, no direction controls."""
+    return " ".join("".join(pieces).translate(_NO_CONTROLS).split())
+
+
 def blank_length(size: float) -> int:
     """How many underscores make a write-in line ``BLANK_INCHES`` long at type ``size``."""
     return math.ceil(BLANK_INCHES * 72 / stringWidth("_", BODY.name, size))
@@ -147,7 +153,8 @@ class Text(Flowable):
         self.runs, self.style, self.bold = runs, style, bold
         self.spaceBefore, self.spaceAfter = style.spaceBefore, style.spaceAfter
         font = style.fontSize
-        self._pieces = [("_" * blank_length(font) if r.blank else r.text, r.bold or bold) for r in runs]
+        self._blank = "_" * blank_length(font)  # a write-in line as drawn
+        self._pieces = [(self._blank if r.blank else r.text, r.bold or bold) for r in runs]
         breaks = any(text == "\n" for text, _ in self._pieces)
         self._line_width = math.inf if breaks else sum(text_width(t, font, b) for t, b in self._pieces)
         self._lines: dict[float, list[Line]] = {}  # by width
@@ -202,10 +209,9 @@ class Text(Flowable):
 
     @property
     def plain(self) -> str:
-        """The text as read (a pictogram's alternative text, when it stands for this text), without
-        the controls that order it for display."""
-        text = "".join(" " if piece == "\n" else piece for piece, _ in self._pieces)
-        return " ".join(text.translate(_NO_CONTROLS).split())
+        """The text as read (a pictogram's alternative text, when it stands for this text): a
+        write-in line as its label, without the controls that order it for display."""
+        return plain_text(self.write_in or r.text if r.blank else r.text for r in self.runs)
 
     def draw(self) -> None:
         with content(self.canv, self.element):
@@ -218,5 +224,5 @@ class Text(Flowable):
             Label(0.0, self.height - font - n * leading, "", font, color=color, runs=tuple(line))
             for n, line in enumerate(lines)
         ]
-        write_in = ("_" * blank_length(font), self.write_in) if self.write_in else None
+        write_in = (self._blank, self.write_in) if self.write_in else None
         draw_labels(self.canv, labels, self.right_to_left, write_in)

@@ -59,13 +59,24 @@ def check_templates(
         if name not in known:
             raise InputError("procedure", f"unknown procedure {name!r} (known: {', '.join(known) or 'none'})")
     results: list[TemplateResult] = []
+    plan: list[tuple[Procedure, set[str]]] = []  # each procedure to check, in the languages asked
+    unmatched = set(languages)  # the codes no procedure has a template in
     for name in list(procedures) or known:
-        if name in catalog.broken:
-            exc = catalog.broken[name]
+        try:
+            procedure = catalog.get(name)
+        except TemplateError as exc:
             results.append(TemplateResult(name, None, exc.file or name, findings=[_finding(exc)]))
             continue
-        procedure = catalog.procedures[name]
-        wanted = _languages_asked(procedure, languages)
+        wanted, missing = _languages_asked(procedure, languages)
+        if missing and name in procedures:
+            known_languages = ", ".join(procedure.languages)
+            raise InputError("language", f"{name} has no template in {missing[0]!r} (it has: {known_languages})")
+        unmatched &= set(missing)
+        if wanted or not languages:  # every procedure is checked: one without the languages asked is left out
+            plan.append((procedure, wanted))
+    if unmatched:  # a code that asks for no template is an error, never a check that checks nothing
+        raise InputError("language", f"no procedure has a template in {sorted(unmatched)[0]!r}")
+    for procedure, wanted in plan:
         english: dict[Variant, Node] = {}  # the English documents, for the translations' parity
         for language in sorted(procedure.languages, key=lambda code: code != SOURCE_LANGUAGE):
             if wanted and language not in wanted and language != SOURCE_LANGUAGE:
@@ -76,17 +87,18 @@ def check_templates(
     return CheckReport(results)
 
 
-def _languages_asked(procedure: Procedure, languages: Sequence[str]) -> set[str]:
-    """The template languages ``languages`` ask for (``es-MX`` is ``es``); a code that asks for
-    none of the procedure's templates is an error, never a check that checks nothing."""
+def _languages_asked(procedure: Procedure, languages: Sequence[str]) -> tuple[set[str], list[str]]:
+    """The template languages ``languages`` ask for (``es-MX`` is ``es``), and the codes that
+    ask for none of the procedure's templates."""
     wanted: set[str] = set()
+    missing: list[str] = []
     for code in languages:
         found = negotiate(code, procedure.languages) if well_formed(code) else None
         if found is None:
-            known = ", ".join(procedure.languages)
-            raise InputError("language", f"{procedure.id} has no template in {code!r} (it has: {known})")
-        wanted.add(found)
-    return wanted
+            missing.append(code)
+        else:
+            wanted.add(found)
+    return wanted, missing
 
 
 def _finding(exc: TemplateError, code: str | None = None) -> Finding:
