@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import resource
 import signal
-import threading
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,7 +40,7 @@ from .api import code_map, handout_from_record, load_settings, warm_up
 from .ehr import Wants, convert, read_record
 from .errors import DischargeError, InputError, OutputError, SourceError, describe
 from .model import Handout, InputKind, RenderOptions
-from .processes import LOCK_FILE, Signals, die_with_parent, folder_lock, stop_pool, watch_parent
+from .processes import LOCK_FILE, Signals, folder_lock, stop_pool, tie_to_parent
 from .sinks.files import AtomicFile, check_target, default_filename, write_atomic
 from .sources import MAX_INPUT_BYTES, read_input
 
@@ -181,15 +180,11 @@ def _init_worker(config: BatchSettings, parent: int | None, inherited_lock: int 
     the folder lock's descriptor when it came along through fork: the worker lets go of it, so that
     the lock lasts exactly as long as the batch.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the batch stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the batch's own handler, inherited through fork
     if inherited_lock is not None:
         with contextlib.suppress(OSError):
             os.close(inherited_lock)
-    if not die_with_parent() and parent is not None:
-        threading.Thread(target=watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
-    if parent is not None and os.getppid() != parent:  # the batch ended before the above took hold
-        os.kill(os.getpid(), signal.SIGTERM)
+    tie_to_parent(parent)
     _load_state(config)
 
 

@@ -96,12 +96,21 @@ def worker_pool(workers: int, initializer: Callable[..., None], initargs: tuple[
 
 
 def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    tie_to_parent(parent)
+    initializer(*initargs)
+
+
+def tie_to_parent(parent: int | None) -> None:
+    """A worker's start: Ctrl-C left to its parent (it reaches the whole process group; the parent
+    stops the workers), and its life tied to the parent's (``parent``, its pid; None when the
+    worker is not its child): it ends when the parent does, even one that ended already."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is None:
+        return
     if not die_with_parent():
         threading.Thread(target=watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
-    if os.getppid() != parent:  # the server ended before the above took hold
+    if os.getppid() != parent:  # the parent ended before the above took hold
         os.kill(os.getpid(), signal.SIGTERM)
-    initializer(*initargs)
 
 
 class Stop(KeyboardInterrupt):

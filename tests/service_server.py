@@ -138,3 +138,13 @@ def sign_in(server: Server) -> str:
     answer = server.request("POST", "/login", b"token=" + TOKEN.encode() + b"&csrf=" + csrf, FORM)
     assert answer.status == 303, answer
     return answer.headers["set-cookie"].split(";")[0]
+
+
+def serve_refused(folder: Path, *args: str, config: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``dischargegen serve --port 0 ARGS`` run in ``folder`` (``config`` its facility.toml), for
+    the refusals that come before it binds: it exits, and says why on standard error."""
+    if config is not None:
+        (folder / "facility.toml").write_text(config, encoding="utf-8")
+        args = ("--config", "facility.toml", *args)
+    command = [sys.executable, "-m", "dischargegen", "serve", "--port", "0", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=folder)

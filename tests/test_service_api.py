@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pdfcheck import pdf_text
-from service_server import AUTH, SECRETS, TOKEN_HASH, Server, running
+from service_server import AUTH, SECRETS, TOKEN_HASH, Server, running, serve_refused
 
 from dischargegen.config import SECRET_PLACEHOLDER
 from dischargegen.service.rendering import Failed, guarded
@@ -233,30 +231,18 @@ def test_the_logs_keep_request_ids_and_one_audit_line_per_handout_and_no_patient
     assert mine[0]["document_id"] == headers["x-document-id"] and len(mine[0]["mrn_hash"]) == 32
     line = f"{headers['x-request-id']} POST /api/v1/handouts 200"
     assert server.wait_for_log(line), line  # the access line follows the answer
+    # a path that is none of the service's routes may be made of what a caller typed: not logged
+    stray = server.request("GET", "/patients/Ann-Everyman?mrn=0012345")
+    line = f"{stray.headers['x-request-id']} GET - {stray.status}"
+    assert server.wait_for_log(line), line
+    assert "Ann-Everyman" not in server.log_text()
 
 
 def test_serve_refuses_to_listen_beyond_loopback_without_tokens(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "dischargegen", "serve", "--host", "0.0.0.0", "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    result = serve_refused(tmp_path, "--host", "0.0.0.0")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "Error: host: refusing to listen beyond this machine without tokens: set [service] tokens in the config"
-    )
-
-
-def serve_with(tmp_path: Path, config: str, *args: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "facility.toml").write_text(config, encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "dischargegen", "serve", "--port", "0", "--config", "facility.toml", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
     )
 
 
@@ -271,7 +257,7 @@ def serve_with(tmp_path: Path, config: str, *args: str) -> subprocess.CompletedP
     ],
 )
 def test_serve_refuses_to_start_without_its_secrets(tmp_path: Path, config: str, error: str) -> None:
-    result = serve_with(tmp_path, f"[service]\n{config}")
+    result = serve_refused(tmp_path, config=f"[service]\n{config}")
     assert result.returncode == 2 and error in result.stderr, result.stderr
 
 
@@ -281,7 +267,7 @@ def test_an_unexpected_error_in_a_job_comes_back_as_a_500_naming_its_type_only()
 
 
 def test_a_bad_service_setting_is_a_config_error(tmp_path: Path) -> None:
-    result = serve_with(tmp_path, '[service]\ntokens = ["not-a-hash"]\n')
+    result = serve_refused(tmp_path, config='[service]\ntokens = ["not-a-hash"]\n')
     assert result.returncode == 2 and "service.tokens: must be a list of SHA-256 hex digests" in result.stderr
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from service_server import FORM, TOKEN, TOKEN_HASH, Server, csrf_of, running, sign_in
+from service_server import FORM, TOKEN, TOKEN_HASH, Server, csrf_of, running, serve_refused, sign_in
 
 BUNDLE = json.loads((Path(__file__).resolve().parent / "fixtures" / "readme" / "bundle.json").read_text())
 RESOURCES = {e["resource"]["resourceType"]: e["resource"] for e in BUNDLE["entry"]}
@@ -176,12 +174,5 @@ def test_the_session_cookie_is_secure_behind_an_https_public_url(server: Server)
 
 def test_cds_issuers_need_a_public_url(tmp_path: Path) -> None:
     (tmp_path / "ehr.pem").write_text(pem(EC_KEY))
-    (tmp_path / "facility.toml").write_text('[service.cds_issuers]\n"https://ehr.example.org" = "ehr.pem"\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "dischargegen", "serve", "--port", "0", "--config", "facility.toml"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    result = serve_refused(tmp_path, config='[service.cds_issuers]\n"https://ehr.example.org" = "ehr.pem"\n')
     assert result.returncode == 2 and "service.public_url: is needed with cds_issuers" in result.stderr

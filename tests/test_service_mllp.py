@@ -10,8 +10,6 @@ import asyncio
 import base64
 import socket
 import socketserver
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ import hl7
 import pytest
 from hl7.client import MLLPClient
 from pdfcheck import pdf_text
-from service_server import SECRETS, TOKEN_HASH, Server, running
+from service_server import SECRETS, TOKEN_HASH, Server, running, serve_refused
 
 from dischargegen import api
 from dischargegen.service.mllp import PER_PEER, answer
@@ -147,13 +145,7 @@ def test_a_torn_frame_on_one_connection_leaves_another_working(server: Server) -
 
 
 def test_serve_refuses_an_mllp_port_with_nowhere_to_deliver(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "dischargegen", "serve", "--port", "0", "--mllp-port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    result = serve_refused(tmp_path, "--mllp-port", "0")
     assert result.returncode == 2 and "mllp-port: the listener needs somewhere to deliver" in result.stderr
 
 
@@ -176,11 +168,7 @@ def closed_by_server(sock: socket.socket, seconds: float = 1.0) -> bool:
 def test_serve_refuses_mllp_beyond_loopback_unless_the_peers_are_listed(tmp_path: Path) -> None:
     (tmp_path / "outbox").mkdir()
     config = f'[service]\n{SECRETS}tokens = ["{TOKEN_HASH}"]\noutbox = "outbox"\n'
-    (tmp_path / "facility.toml").write_text(config, encoding="utf-8")
-    command = [sys.executable, "-m", "dischargegen", "serve", "--host", "0.0.0.0", "--port", "0", "--mllp-port", "0"]
-    result = subprocess.run(
-        [*command, "--config", "facility.toml"], capture_output=True, text=True, timeout=60, cwd=tmp_path
-    )
+    result = serve_refused(tmp_path, "--host", "0.0.0.0", "--mllp-port", "0", config=config)
     assert result.returncode == 2, result.stderr
     assert "mllp-port: refusing MLLP beyond this machine from anyone: list the senders in [service] mllp_peers" in (
         result.stderr

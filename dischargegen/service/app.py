@@ -54,11 +54,12 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(document())
 
 
-def create_app(options: ServeOptions | None = None) -> ASGIApp:
+def create_app(options: ServeOptions | None = None, settings: api.Settings | None = None) -> ASGIApp:
     """The service for ``options`` (by default those ``serve`` left in the environment for its
-    uvicorn workers). The settings load here, so that a bad config fails before anything binds."""
+    uvicorn workers), with ``settings`` when the caller has loaded them already. The settings load
+    before anything binds, so that a bad config fails first."""
     options = options or ServeOptions.from_environment()
-    settings = api.load_settings(
+    settings = settings or api.load_settings(
         Path(options.config_path) if options.config_path else None,
         Path(options.templates_dir) if options.templates_dir else None,
     )
@@ -114,7 +115,7 @@ def create_app(options: ServeOptions | None = None) -> ASGIApp:
     app.state.printers = printers_offered(service.printers)
     app.state.prefill = Fernet(app.state.keys.prefill)  # seals and opens the CDS cards' prefill tokens
     app.state.replays = Replays()
-    return Guard(app, service)
+    return Guard(app, service, frozenset(route.path for route in app.routes if isinstance(route, Route)))
 
 
 def allowed_hosts(options: ServeOptions, service: api.ServiceSettings) -> list[str]:

@@ -93,8 +93,9 @@ def bearer(scope: Scope) -> str | None:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, service: api.ServiceSettings) -> None:
+    def __init__(self, app: ASGIApp, service: api.ServiceSettings, routes: frozenset[str]) -> None:
         self.app = app
+        self.routes = routes  # the paths the access log names (others are "-")
         self.tokens = service.tokens
         self.max_bytes = service.max_request_bytes
         self.body_seconds = service.body_timeout
@@ -134,7 +135,7 @@ class Guard:
             if status == 0:
                 await self._answer(HttpError(500, None, "service: internal error"), path, request_id, send_with_headers)
         finally:
-            access(request_id, scope, status, time.perf_counter() - started)
+            access(request_id, scope, status, time.perf_counter() - started, self.routes)
 
     def _check(self, scope: Scope) -> HttpError | None:
         path: str = scope["path"]

@@ -23,23 +23,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .rendering import Made
 
-ROUTES = (
-    "/",
-    "/login",
-    "/logout",
-    "/preview",
-    "/download",
-    "/print",
-    "/cds-services",
-    "/cds-services/encounter-discharge",
-    "/static/form.css",
-    "/api/v1/handouts",
-    "/api/v1/fhir/Bundle",
-    "/api/v1/hl7",
-    "/api/v1/procedures",
-    "/api/v1/health",
-    "/api/v1/openapi.json",
-)
 _access = logging.getLogger("dischargegen.access")
 _audit = logging.getLogger("dischargegen.audit")
 
@@ -56,14 +39,13 @@ def configure() -> None:
         logger.propagate = False
 
 
-def route_of(path: str) -> str:
-    return path if path in ROUTES else "-"
-
-
-def access(request_id: str, scope: MutableMapping[str, Any], status: int, seconds: float) -> None:
-    _access.info(
-        "%s %s %s %d %.0fms", request_id, scope.get("method", "-"), route_of(scope["path"]), status, seconds * 1000
-    )
+def access(
+    request_id: str, scope: MutableMapping[str, Any], status: int, seconds: float, routes: frozenset[str]
+) -> None:
+    """The access line: a path only when it is one of the service's ``routes`` (any other may be
+    made of what a caller typed), never a query string."""
+    path = scope["path"] if scope["path"] in routes else "-"
+    _access.info("%s %s %s %d %.0fms", request_id, scope.get("method", "-"), path, status, seconds * 1000)
 
 
 def mrn_hash(mrn: str | None, key: str) -> str | None:

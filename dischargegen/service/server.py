@@ -39,7 +39,8 @@ def serve(
         templates_dir=str(templates_dir) if templates_dir else None,
         mllp_port=mllp_port,
     )
-    service = api.load_settings(config_path, templates_dir).config.service
+    settings = api.load_settings(config_path, templates_dir)
+    service = settings.config.service
     check(options, service)
     common = {
         "log_config": None,
@@ -63,7 +64,7 @@ def serve(
             raise InputError("port", f"cannot listen on {host}:{port}: {exc.strerror}") from None
         sock.listen(128)
         _announce(host, sock.getsockname()[1])
-        config = uvicorn.Config(create_app(options), **common)  # type: ignore[arg-type]
+        config = uvicorn.Config(create_app(options, settings), **common)  # type: ignore[arg-type]
         uvicorn.Server(config).run(sockets=[sock])
         return
     options.to_environment()
