@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_make import installed, wall  # the cold-run helpers (this script runs from benchmarks/)
+from bench_make import alternating, installed, wall  # the cold-run helpers (this script runs from benchmarks/)
 
 FACTS = {"name": "Raeann O'Kon", "date": "2026-11-24", "mrn": "0012345", "cause": "osteoporosis"}
 
@@ -54,11 +54,7 @@ def main() -> None:
         for command, _ in commands.values():
             wall(command, cwd)  # the template bytecode cache and the OS file cache filled
         for name, (command, target) in commands.items():
-            ours, base = [], []
-            for _ in range(args.runs):
-                ours.append(wall(command, cwd))
-                base.append(wall(floor, cwd))
-            cold[name] = (statistics.median(ours), statistics.median(base), target)
+            cold[name] = (*alternating(command, floor, cwd, args.runs), target)
     medians = warm(30)
     archival, plain = medians["pdfa-2u+ua-1"], medians["plain"]
     print(f"{'measure':<40}{'median':>10}{'floor':>10}{'ratio':>8}{'target':>8}")

@@ -41,6 +41,15 @@ def wall(argv: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
+def alternating(command: list[str], floor: list[str], cwd: Path, runs: int) -> tuple[float, float]:
+    """Median wall time of ``command`` and of ``floor``, each cold, the two runs alternating."""
+    ours, base = [], []
+    for _ in range(runs):
+        ours.append(wall(command, cwd))
+        base.append(wall(floor, cwd))
+    return statistics.median(ours), statistics.median(base)
+
+
 def _without_pictures(node: Any) -> None:
     """The same document with no calendar and no pictograms."""
     node.children = [child for child in node.children if child.tag != "calendar"]
@@ -128,11 +137,7 @@ def main() -> None:
         wall(make, cwd)  # fill the template bytecode cache and the OS file cache once
         results = {}
         for name, (command, floor, target) in pairs.items():
-            ours, base = [], []
-            for _ in range(args.runs):
-                ours.append(wall(command, cwd))
-                base.append(wall(floor, cwd))
-            results[name] = (statistics.median(ours), statistics.median(base), target)
+            results[name] = (*alternating(command, floor, cwd, args.runs), target)
     warm = warm_render(30)
     side = warm_side_by_side(30)
     print(f"{'measure':<34}{'median':>10}{'floor':>10}{'ratio':>8}{'target':>8}")
