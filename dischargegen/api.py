@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .catalog import Catalog, Procedure, load_catalog
-from .config import SECRET_ADVICE, Config, ServiceSettings, check_overrides, load_config
+from .config import SECRET_ADVICE, SECRET_PLACEHOLDER, Config, ServiceSettings, check_overrides, load_config
 from .content.build import Document, build_document
 from .content.context import Span, weight_text
 from .dates import Duration
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FACT_FIELDS",
     "SECRET_ADVICE",
+    "SECRET_PLACEHOLDER",
     "Cause",
     "CodeMap",
     "DefaultInForce",

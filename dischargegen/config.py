@@ -82,7 +82,8 @@ class ServiceSettings(NamedTuple):
 
 
 _SECRET_LENGTH = 32  # characters of session_secret and audit_key, at least
-# The README's example of session_secret and audit_key: a config that copied it is refused.
+# The README's example of session_secret and audit_key: it loads (the example is a valid config),
+# and serve refuses it (a secret everyone has read).
 SECRET_PLACEHOLDER = "paste the output of: openssl rand -hex 32"
 SECRET_ADVICE = f"set it to at least {_SECRET_LENGTH} random characters: openssl rand -hex 32"
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -294,7 +295,7 @@ def _service(raw: object, path: Path, fail: Callable[[str, str], ConfigError]) -
                 raise fail(f"service.{key}", "must be a non-empty string")
             values[key] = raw[key].strip()
     for key in ("audit_key", "session_secret"):
-        if key in values and (len(values[key]) < _SECRET_LENGTH or values[key] == SECRET_PLACEHOLDER):
+        if key in values and len(values[key]) < _SECRET_LENGTH:
             raise fail(f"service.{key}", SECRET_ADVICE)
     if "public_url" in values and not values["public_url"].startswith(("https://", "http://")):
         raise fail("service.public_url", "must be an http(s) URL")

@@ -94,7 +94,7 @@ def check(options: ServeOptions, service: api.ServiceSettings) -> None:
     if service.tokens:
         secrets["session_secret"] = service.session_secret
     for key, value in secrets.items():
-        if not value:  # its length and the README's placeholder are checked when the config loads
+        if not value or value == api.SECRET_PLACEHOLDER:  # its length is checked when the config loads
             raise InputError(f"service.{key}", api.SECRET_ADVICE)
     if service.session_secret and service.session_secret == service.audit_key:
         raise InputError("service.session_secret", "must differ from audit_key")
